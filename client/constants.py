@@ -1,0 +1,46 @@
+"""WireGuard's constants (protocol.md), units in the names.
+
+Specification values first (whitepaper §6 / kernel messages.h), then this implementation's choices.
+"""
+from .compat import const
+
+# --- Specification: timers (protocol.md §4) ---
+REKEY_AFTER_MESSAGES = 1 << 60
+REJECT_AFTER_MESSAGES = (1 << 64) - (1 << 13) - 1
+REKEY_AFTER_TIME_MS = const(120_000)
+REJECT_AFTER_TIME_MS = const(180_000)
+REKEY_ATTEMPT_TIME_MS = const(90_000)
+REKEY_TIMEOUT_MS = const(5_000)
+REKEY_TIMEOUT_JITTER_MAX_MS = const(333)  # jitter drawn from [0, 333) ms
+KEEPALIVE_TIMEOUT_MS = const(10_000)
+MAX_TIMER_HANDSHAKES = const(18)  # REKEY_ATTEMPT_TIME / REKEY_TIMEOUT
+ZERO_KEYS_AFTER_MS = const(540_000)  # 3 * REJECT_AFTER_TIME
+# Initiator, after receiving: rekey once when keys are this old (kernel keep_key_fresh receive side).
+REKEY_ON_RECEIVE_AFTER_MS = const(165_000)  # REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT - REKEY_TIMEOUT
+INITIATION_FLOOD_MS = const(20)  # at most 50 initiations per second per peer are consumed
+COOKIE_FRESH_MS = const(120_000)  # a cookie is used for mac2 while younger than this
+COOKIE_SECRET_MAX_AGE_MS = const(120_000)  # responder rotates its cookie secret this often
+PERSISTENT_KEEPALIVE_MAX_S = const(65535)
+
+# --- Specification: messages (protocol.md §1) ---
+MESSAGE_INITIATION = const(1)
+MESSAGE_RESPONSE = const(2)
+MESSAGE_COOKIE_REPLY = const(3)
+MESSAGE_TRANSPORT = const(4)
+INITIATION_SIZE = const(148)
+RESPONSE_SIZE = const(92)
+COOKIE_REPLY_SIZE = const(64)
+TRANSPORT_HEADER_SIZE = const(16)
+TAG_SIZE = const(16)
+TRANSPORT_MIN_SIZE = const(32)  # header + tag: a keepalive
+PADDING_MULTIPLE = const(16)
+
+CONSTRUCTION = b"Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s"
+IDENTIFIER = b"WireGuard v1 zx2c4 Jason@zx2c4.com"
+LABEL_MAC1 = b"mac1----"
+LABEL_COOKIE = b"cookie--"
+
+# --- This implementation ---
+REPLAY_WINDOW_BITS = const(2048)  # ring size; usable window is this minus one 8-bit block
+QUEUE_MAX_PACKETS = const(16)  # packets waiting for a session, per peer (oldest dropped)
+DEFAULT_MTU = const(1420)
