@@ -67,3 +67,24 @@ def raises(exc, fn, *args):
     except exc as e:
         return e
     raise AssertionError("%s did not raise %s" % (getattr(fn, "__name__", fn), exc.__name__))
+
+
+def needs_lab(fn):
+    """Mark a test that builds network namespaces with a real WireGuard server (tools/lab.py).
+
+    It runs wherever namespaces work (CI runs as root) and skips, with the reason, elsewhere.
+    """
+    if MICROPYTHON:
+        return Skipped(fn, "CPython only: network namespaces and subprocesses")
+
+    def wrapper():
+        from tools import lab
+        why = lab.unavailable()
+        if why:
+            import pytest
+            pytest.skip("lab unavailable: " + why)
+        return fn()
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper

@@ -1,0 +1,178 @@
+"""A real WireGuard server and (optionally) a carrier NAT in network namespaces (lab.md).
+
+    [dev 100.64.0.2] --veth-- [nat 100.64.0.1 | 203.0.113.1] --veth-- [srv 203.0.113.2]   (nat=True)
+    [dev 203.0.113.10] ------------------------------------- veth -- [srv 203.0.113.2]   (nat=False)
+    tunnel: server 192.0.2.1/24 on wireguard-go, device 192.0.2.2
+
+Every Lab has its own namespaces and interface names (a short unique id), so scenarios can run in
+parallel. Root only. `Lab.unavailable()` says why a machine cannot run it (or None).
+"""
+import base64
+import os
+import shutil
+import subprocess
+import time
+
+SERVER_TUNNEL_IP = "192.0.2.1"
+DEVICE_TUNNEL_IP = "192.0.2.2"
+SERVER_IP = "203.0.113.2"
+SERVER_PORT = 51820
+
+
+def unavailable():
+    """None if this machine can run labs, else the reason."""
+    if os.geteuid() != 0:
+        return "needs root (network namespaces)"
+    if not os.path.exists("/dev/net/tun"):
+        return "no /dev/net/tun"
+    for tool in ("ip", "wireguard-go", "wg", "iptables", "conntrack", "ping"):
+        if shutil.which(tool) is None:
+            return "missing %s (tools/setup installs it)" % tool
+    probe = "wgprobe%d" % os.getpid()
+    if subprocess.run(["ip", "netns", "add", probe], capture_output=True).returncode != 0:
+        return "network namespaces unavailable (ip netns add failed)"
+    subprocess.run(["ip", "netns", "del", probe], capture_output=True)
+    return None
+
+
+def genkey():
+    return subprocess.run(["wg", "genkey"], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def pubkey(private_b64):
+    return subprocess.run(["wg", "pubkey"], input=private_b64, capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def genpsk():
+    return subprocess.run(["wg", "genpsk"], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def b64decode(text):
+    return base64.b64decode(text)
+
+
+_counter = [0]
+
+
+class Lab:
+    def __init__(self, nat=False, nat_timeout_s=None):
+        _counter[0] += 1
+        self.id = "%d%d" % (os.getpid() % 100000, _counter[0])
+        self.dev, self.srv = "wgdev" + self.id, "wgsrv" + self.id
+        self.nat = "wgnat" + self.id if nat else None
+        self.wg_if = "wg" + self.id
+        self.procs = []
+        self._files = []
+        try:
+            self._build(nat_timeout_s)
+        except Exception:
+            self.close()
+            raise
+
+    # --- plumbing ---
+
+    def run(self, ns, *cmd, check=True, **kw):
+        full = ["ip", "netns", "exec", ns] + list(cmd) if ns else list(cmd)
+        r = subprocess.run(full, capture_output=True, text=True, **kw)
+        if check and r.returncode != 0:
+            raise RuntimeError("%s: %s" % (" ".join(full), r.stderr.strip()))
+        return r
+
+    def popen(self, ns, *cmd, **kw):
+        p = subprocess.Popen(["ip", "netns", "exec", ns] + list(cmd), **kw)
+        self.procs.append(p)
+        return p
+
+    def _build(self, nat_timeout_s):
+        names = [self.dev, self.srv] + ([self.nat] if self.nat else [])
+        for ns in names:
+            self.run(None, "ip", "netns", "add", ns)
+            self.run(ns, "ip", "link", "set", "lo", "up")
+        a, b = "va" + self.id, "vb" + self.id
+        if self.nat:
+            c, d = "vc" + self.id, "vd" + self.id
+            self._link(a, self.dev, "100.64.0.2/24", b, self.nat, "100.64.0.1/24")
+            self._link(c, self.nat, "203.0.113.1/24", d, self.srv, SERVER_IP + "/24")
+            self.run(self.dev, "ip", "route", "add", "default", "via", "100.64.0.1")
+            self.run(self.nat, "sysctl", "-qw", "net.ipv4.ip_forward=1")
+            self.run(self.nat, "iptables", "-t", "nat", "-A", "POSTROUTING", "-o", c, "-j", "MASQUERADE",
+                     "--random-fully")
+            self.nat_inner_if = b
+            if nat_timeout_s:
+                self.set_nat_timeout(nat_timeout_s)
+        else:
+            self._link(a, self.dev, "203.0.113.10/24", b, self.srv, SERVER_IP + "/24")
+        self.device_ip = "100.64.0.2" if self.nat else "203.0.113.10"
+
+    def _link(self, a, ns_a, ip_a, b, ns_b, ip_b):
+        self.run(None, "ip", "link", "add", a, "netns", ns_a, "type", "veth", "peer", b, "netns", ns_b)
+        self.run(ns_a, "ip", "addr", "add", ip_a, "dev", a)
+        self.run(ns_b, "ip", "addr", "add", ip_b, "dev", b)
+        self.run(ns_a, "ip", "link", "set", a, "up")
+        self.run(ns_b, "ip", "link", "set", b, "up")
+
+    def set_nat_timeout(self, seconds):
+        for key in ("nf_conntrack_udp_timeout", "nf_conntrack_udp_timeout_stream"):
+            self.run(self.nat, "sysctl", "-qw", "net.netfilter.%s=%d" % (key, seconds))
+
+    # --- the WireGuard server ---
+
+    def start_server(self, device_public, psk=None, device_endpoint=None, keepalive=0):
+        """wireguard-go in the srv namespace with the device as its only peer; returns its public key."""
+        self.server_private = genkey()
+        self.server_public = pubkey(self.server_private)
+        env = dict(os.environ, WG_PROCESS_FOREGROUND="1", LOG_LEVEL="error")
+        self.popen(self.srv, "wireguard-go", "-f", self.wg_if, env=env,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        sock = "/var/run/wireguard/%s.sock" % self.wg_if
+        for _ in range(100):
+            if os.path.exists(sock):
+                break
+            time.sleep(0.05)
+        key_file = self._secret_file(self.server_private)
+        cmd = ["wg", "set", self.wg_if, "listen-port", str(SERVER_PORT), "private-key", key_file,
+               "peer", device_public, "allowed-ips", DEVICE_TUNNEL_IP + "/32"]
+        if psk:
+            cmd += ["preshared-key", self._secret_file(psk)]
+        if device_endpoint:
+            cmd += ["endpoint", device_endpoint]
+        if keepalive:
+            cmd += ["persistent-keepalive", str(keepalive)]
+        self.run(self.srv, *cmd)
+        self.run(self.srv, "ip", "addr", "add", SERVER_TUNNEL_IP + "/24", "dev", self.wg_if)
+        self.run(self.srv, "ip", "link", "set", self.wg_if, "up")
+        return self.server_public
+
+    def _secret_file(self, text):
+        path = "/tmp/%s-%d.key" % (self.wg_if, len(self._files))
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.write(fd, text.encode() + b"\n")
+        os.close(fd)
+        self._files.append(path)
+        return path
+
+    def wg_show(self, field):
+        """`wg show <if> <field>` in the server namespace, as {peer_public: value}."""
+        out = self.run(self.srv, "wg", "show", self.wg_if, field).stdout
+        return dict(line.split("\t", 1) for line in out.strip().splitlines() if "\t" in line)
+
+    def server_ping(self, count=3, timeout_s=2, interval_s=0.5):
+        r = self.run(self.srv, "ping", "-n", "-c", str(count), "-W", str(timeout_s), "-i", str(interval_s),
+                     DEVICE_TUNNEL_IP, check=False)
+        return r.returncode == 0, r.stdout
+
+    def close(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(5)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        for ns in (self.dev, self.srv, self.nat):
+            if ns:
+                subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+        for path in self._files + ["/var/run/wireguard/%s.sock" % self.wg_if]:
+            if os.path.exists(path):
+                os.unlink(path)
