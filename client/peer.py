@@ -43,6 +43,18 @@ class Peer:
         self.rx_bytes = 0
         self.tx_bytes = 0
 
+    def status(self, now):
+        """Counters and state for display (status module) and tests."""
+        kp = self.keypairs.current
+        return {
+            "public_key": self.public_key, "endpoint": self.endpoint,
+            "sent": dict(self.sent), "received": dict(self.received), "drops": dict(self.drops),
+            "handshakes": dict(self.handshakes), "tx_bytes": self.tx_bytes, "rx_bytes": self.rx_bytes,
+            "last_handshake_ago_ms": None if self.last_handshake is None else ticks_diff(now, self.last_handshake),
+            "session_age_ms": None if kp is None else kp.age_ms(now),
+            "keepalive": self.keepalive.name, "queued": len(self.queue),
+        }
+
     def drop(self, reason):
         self.drops[reason] = self.drops.get(reason, 0) + 1
         self.device.count_drop(reason)

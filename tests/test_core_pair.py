@@ -223,3 +223,13 @@ def test_idle_device_has_no_deadline():
     p.advance(ZERO_KEYS_AFTER_MS + 20_000)
     assert p.a.next_deadline() is None and p.b.next_deadline() is None
     assert p.pa.keypairs.current is None  # erased after 540 s
+
+
+def test_status_reports_counters():
+    p = Pair()
+    p.handshake()
+    p.advance(3000)
+    s = p.pa.status(p.now)
+    assert s["endpoint"] == "B:51820" and s["handshakes"]["initiator"] == 1
+    assert s["sent"]["initiation"] == 1 and s["sent"]["data"] == 1 and s["received"]["response"] == 1
+    assert s["last_handshake_ago_ms"] == 3000 and s["keepalive"] == "standard"

@@ -3,13 +3,9 @@
 The core is driven by tests/udp_peer.py, a minimal UDP harness, in the device namespace.
 """
 import json
-import os
-import subprocess
-import sys
 
 from tests.harness import needs_lab
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 DEVICE_PORT = 51902
 
 
@@ -18,7 +14,11 @@ def _events(out):
 
 
 def _device(lab, keys, *extra, duration):
-    cmd = [sys.executable, os.path.join(HERE, "udp_peer.py"), "--private", keys["private"],
+    import os
+    import subprocess
+    import sys
+    here = os.path.dirname(os.path.abspath(__file__))
+    cmd = [sys.executable, os.path.join(here, "udp_peer.py"), "--private", keys["private"],
            "--peer", keys["server"], "--duration", str(duration)] + list(extra)
     if keys.get("psk"):
         cmd += ["--psk", keys["psk"]]

@@ -81,9 +81,13 @@ def row(crypto, name):
     cols.append("%.1f" % median_us(lambda: crypto.hmac(key, data[:64]), 100))
     cols.append("%.1f" % median_us(lambda: crypto.kdf(key, key, 3), 50))
     cols.append(heap(crypto) if MICROPYTHON else "n/a")
-    runtime = "MicroPython %s" % ".".join(str(v) for v in sys.implementation.version[:3]) \
-        if MICROPYTHON else "CPython %d.%d" % sys.version_info[:2]
-    print("| %s | %s | %s |" % (runtime, crypto.backend, " | ".join(cols)))
+    print("| %s | %s | %s |" % (runtime_name(), crypto.backend, " | ".join(cols)))
+
+
+def runtime_name():
+    if MICROPYTHON:
+        return "MicroPython %s" % ".".join(str(v) for v in sys.implementation.version[:3])
+    return "CPython %d.%d" % sys.version_info[:2]
 
 
 def heap(crypto):
