@@ -11,7 +11,7 @@ from .constants import (MESSAGE_TRANSPORT, QUEUE_MAX_PACKETS, REKEY_AFTER_MESSAG
                         REKEY_AFTER_TIME_MS, REKEY_ON_RECEIVE_AFTER_MS, REKEY_TIMEOUT_MS,
                         MAX_TIMER_HANDSHAKES, TRANSPORT_HEADER_SIZE)
 from .cookie import CookieJar
-from .keepalive import SEND_KEEPALIVE, StandardKeepalive
+from .keepalive import INITIATE, NAT_REFRESH, SEND_KEEPALIVE, StandardKeepalive
 from .keypair import Keypair, Keypairs
 from .messages import ip_length, ip_source, padded_length
 from .timers import (NEW_HANDSHAKE, RETRANSMIT_HANDSHAKE, SEND_KEEPALIVE as PASSIVE_KEEPALIVE,
@@ -42,6 +42,7 @@ class Peer:
         self.drops = {}
         self.rx_bytes = 0
         self.tx_bytes = 0
+        self.wakeups = 0  # expiries that found a timer of this peer due
 
     def status(self, now):
         """Counters and state for display (status module) and tests."""
@@ -52,7 +53,9 @@ class Peer:
             "handshakes": dict(self.handshakes), "tx_bytes": self.tx_bytes, "rx_bytes": self.rx_bytes,
             "last_handshake_ago_ms": None if self.last_handshake is None else ticks_diff(now, self.last_handshake),
             "session_age_ms": None if kp is None else kp.age_ms(now),
-            "keepalive": self.keepalive.name, "queued": len(self.queue),
+            "keepalive": self.keepalive.name, "queued": len(self.queue), "wakeups": self.wakeups,
+            "keepalive_deadline_ms": None if self.keepalive.deadline is None
+            else ticks_diff(self.keepalive.deadline, now),
         }
 
     def drop(self, reason):
@@ -69,8 +72,14 @@ class Peer:
 
     def _authenticated_sent(self, now):
         # Before sending an initiation, response, data or keepalive (kernel order).
-        self.keepalive.authenticated_traversal(now)
+        self.keepalive.traversal(now)
+        self.keepalive.authenticated_sent(now)
         self.timers.any_authenticated_packet_sent()
+
+    def send_nat_refresh(self, now):
+        """1 byte to the endpoint: refreshes the NAT mapping; WireGuard peers drop it unread."""
+        if self.endpoint is not None:
+            self._output(b"\x00", "nat_refresh", now)
 
     # --- Sending data ---
 
@@ -199,7 +208,7 @@ class Peer:
 
     def _authenticated_received(self, now):
         self.timers.any_authenticated_packet_received()
-        self.keepalive.authenticated_traversal(now)
+        self.keepalive.traversal(now)
 
     def transport_received(self, kp, plaintext, source, now):
         """A transport message decrypted under `kp` and passed the replay check."""
@@ -242,6 +251,9 @@ class Peer:
         return earliest(self.timers.next_deadline(), self.keepalive.deadline)
 
     def expire(self, now):
+        d = self.next_deadline()
+        if d is not None and ticks_diff(now, d) >= 0:
+            self.wakeups += 1
         for which in self.timers.due(now):
             if which == RETRANSMIT_HANDSHAKE:
                 self._expired_retransmit_handshake(now)
@@ -255,9 +267,29 @@ class Peer:
                 self.keypairs.clear()
                 self.device.forget_index_value(self.handshake.local_index)
                 self.handshake.clear()
-        d = self.keepalive.deadline
-        if d is not None and ticks_diff(now, d) >= 0 and self.keepalive.expired(now) == SEND_KEEPALIVE:
+        self._expire_keepalive(now)
+
+    def _expire_keepalive(self, now):
+        ka = self.keepalive
+        while ka.deadline is not None and ticks_diff(now, ka.deadline) >= 0:
+            self._keepalive_action(ka.expired(now, self.session_usable(now)), now)
+
+    def _keepalive_action(self, action, now):
+        if action == SEND_KEEPALIVE:
             self.send_keepalive(now)
+        elif action == NAT_REFRESH:
+            self.send_nat_refresh(now)
+        elif action == INITIATE:
+            self.send_initiation(now, False)
+
+    def session_usable(self, now):
+        kp = self.keypairs.current
+        return kp is not None and kp.can_send(now)
+
+    def confirm_endpoint(self, now):
+        """The local network changed (new socket or address): handshake at once (keepalive.md 4a)."""
+        self.last_sent_handshake = None
+        self.send_initiation(now, False)
 
     def _expired_retransmit_handshake(self, now):
         # REKEY_ATTEMPT_TIME = 18 retransmits of REKEY_TIMEOUT (see README: the kernel sends one more).
@@ -271,5 +303,4 @@ class Peer:
         self.send_initiation(now, True)
 
     def up(self, now):
-        if self.keepalive.up(now) == SEND_KEEPALIVE:
-            self.send_keepalive(now)
+        self._keepalive_action(self.keepalive.up(now), now)

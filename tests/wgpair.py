@@ -9,7 +9,7 @@ import struct
 from client import crypto
 from client.compat import ticks_add, ticks_diff
 from client.device import Device
-from client.keepalive import StandardKeepalive
+from client.keepalive import PowerKeepalive, StandardKeepalive
 
 ADDR_A = "A:51820"  # endpoints are opaque to the core: strings suffice in memory
 ADDR_B = "B:51820"
@@ -49,14 +49,14 @@ def ipv4(src, dst, payload=b"ping", proto=1):
 
 
 class Pair:
-    def __init__(self, psk=None, keepalive_a=0, keepalive_b=0, b_knows_a=False):
+    def __init__(self, psk=None, keepalive_a=0, keepalive_b=0, b_knows_a=False, power_a=False, confirm_a=600):
         self.now = START
         key_a = Rng(b"key a")(32)
         key_b = Rng(b"key b")(32)
         self.a = Device(key_a, Tai64n(), random_bytes=Rng(b"a"))
         self.b = Device(key_b, Tai64n(), random_bytes=Rng(b"b"))
-        self.pa = self.a.add_peer(self.b.identity.public, psk, ADDR_B, ["192.0.2.2/32"],
-                                  StandardKeepalive(keepalive_a))
+        policy_a = PowerKeepalive(keepalive_a, confirm_a) if power_a else StandardKeepalive(keepalive_a)
+        self.pa = self.a.add_peer(self.b.identity.public, psk, ADDR_B, ["192.0.2.2/32"], policy_a)
         self.pb = self.b.add_peer(self.a.identity.public, psk, ADDR_A if b_knows_a else None,
                                   ["192.0.2.1/32"], StandardKeepalive(keepalive_b))
         self.source_a = ADDR_A  # what B sees as the source of A's datagrams (roaming tests)
