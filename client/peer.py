@@ -287,7 +287,8 @@ class Peer:
         return kp is not None and kp.can_send(now)
 
     def confirm_endpoint(self, now):
-        """The local network changed (new socket or address): handshake at once (keepalive.md 4a)."""
+        """The local network changed (new socket or address): handshake at once (keepalive.md 4a),
+        even within REKEY_TIMEOUT of the last one: that one went out on the old path."""
         self.last_sent_handshake = None
         self.send_initiation(now, False)
 

@@ -8,10 +8,15 @@ Every Lab has its own namespaces and interface names (a short unique id), so sce
 parallel. Root only. `Lab.unavailable()` says why a machine cannot run it (or None).
 """
 import base64
+import json
 import os
 import shutil
 import subprocess
+import sys
+import tempfile
 import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 SERVER_TUNNEL_IP = "192.0.2.1"
 DEVICE_TUNNEL_IP = "192.0.2.2"
@@ -162,6 +167,81 @@ class Lab:
                      DEVICE_TUNNEL_IP, check=False)
         return r.returncode == 0, r.stdout
 
+    # --- the device: our client, or wireguard-go as a reference ---
+
+    def client_config(self, device_private, keepalive, mode="power", confirm=600, netif="stack", psk=None):
+        peer = {"public_key": self.server_public, "endpoint": "%s:%d" % (SERVER_IP, SERVER_PORT),
+                "allowed_ips": [SERVER_TUNNEL_IP + "/32"], "persistent_keepalive": keepalive,
+                "keepalive_mode": mode, "confirm_interval": confirm}
+        if psk:
+            peer["preshared_key"] = psk
+        return {"interface": {"private_key": device_private, "address": [DEVICE_TUNNEL_IP + "/32"],
+                              "netif": netif},
+                "peers": [peer], "state_file": self.path("wgstate.json"), "log": "info"}
+
+    def path(self, name):
+        if not hasattr(self, "tmp"):
+            self.tmp = tempfile.mkdtemp(prefix="wglab%s-" % self.id)
+        return os.path.join(self.tmp, name)
+
+    def start_client(self, runtime, cfg, env=None, name="client"):
+        """Our client in the device namespace: runtime "cpython" or "micropython"."""
+        cfg_path = self.path(name + ".json")
+        with open(cfg_path, "w") as f:
+            json.dump(cfg, f)
+        exe = [sys.executable] if runtime == "cpython" else [os.path.join(os.path.dirname(sys.executable),
+                                                                           "micropython")]
+        log = open(self.path(name + ".log"), "w")
+        self._files.append(cfg_path)
+        return self.popen(self.dev, *(exe + ["-m", "client", "--config", cfg_path]), cwd=ROOT,
+                          env=dict(os.environ, **(env or {})), stdout=log, stderr=subprocess.STDOUT)
+
+    def stop(self, proc, timeout=10):
+        """SIGTERM (CPython stops cleanly; MicroPython has no handler: SIGINT is its Ctrl-C)."""
+        import signal
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def log_text(self, name="client"):
+        with open(self.path(name + ".log")) as f:
+            return f.read()
+
+    def start_capture(self):
+        """tcpdump on the NAT's inner side (or the server's side without NAT): the device's datagrams."""
+        ns, ifname = (self.nat, self.nat_inner_if) if self.nat else (self.srv, "vb" + self.id)
+        out = open(self.path("capture.txt"), "w")
+        self.capture = self.popen(ns, "tcpdump", "-i", ifname, "-tt", "-n", "-l", "-Q", "in",
+                                  "udp and dst port %d" % SERVER_PORT, stdout=out, stderr=subprocess.DEVNULL)
+        time.sleep(1.0)  # tcpdump needs a moment before it sees packets
+
+    def captured(self):
+        """[(time_s, udp_payload_length)] of the device's datagrams to the server so far."""
+        rows = []
+        with open(self.path("capture.txt")) as f:
+            for line in f:
+                parts = line.split()
+                if "length" in parts:
+                    rows.append((float(parts[0]), int(parts[parts.index("length") + 1])))
+        return rows
+
+    def handshake_age(self):
+        """Seconds since the server's latest handshake with the device, or None."""
+        stamps = [int(v) for v in self.wg_show("latest-handshakes").values()]
+        return time.time() - stamps[0] if stamps and stamps[0] else None
+
+    def wait_handshake(self, timeout_s=15, newer_than=None):
+        end = time.time() + timeout_s
+        while time.time() < end:
+            stamps = [int(v) for v in self.wg_show("latest-handshakes").values()]
+            if stamps and stamps[0] and (newer_than is None or stamps[0] > newer_than):
+                return stamps[0]
+            time.sleep(0.2)
+        return None
+
     def close(self):
         for p in self.procs:
             if p.poll() is None:
@@ -176,3 +256,5 @@ class Lab:
         for path in self._files + ["/var/run/wireguard/%s.sock" % self.wg_if]:
             if os.path.exists(path):
                 os.unlink(path)
+        if hasattr(self, "tmp") and not os.environ.get("WG_LAB_KEEP"):
+            shutil.rmtree(self.tmp, ignore_errors=True)

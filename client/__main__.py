@@ -1,0 +1,83 @@
+"""python3 -m client --config FILE   |   micropython -m client --config FILE
+
+Runs the client until Ctrl-C / SIGINT / SIGTERM; prints the status on SIGUSR1 (hosts) and at exit.
+A bad config stops it with one line naming the key and the problem (exit status 2).
+"""
+import sys
+
+from . import config, log
+
+USAGE = "usage: -m client [--config FILE]   (default: config.json)"
+
+
+def _arguments(argv):
+    path = "config.json"
+    i = 0
+    while i < len(argv):
+        if argv[i] in ("--config", "-c") and i + 1 < len(argv):
+            path = argv[i + 1]
+            i += 2
+        elif argv[i].startswith("--config="):
+            path = argv[i][len("--config="):]
+            i += 1
+        else:
+            return None
+    return path
+
+
+def _signals(client):
+    try:
+        import signal
+    except ImportError:
+        return  # MicroPython: Ctrl-C only (state is written ahead, so a kill loses nothing)
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    def show(signum, frame):
+        _print_status(client)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGUSR1, show)
+
+
+def _print_status(client):
+    from .compat import ticks_ms
+    from .status import lines
+    print("\n".join(lines(client, ticks_ms())))
+    if hasattr(sys.stdout, "flush"):
+        sys.stdout.flush()
+
+
+def main(argv):
+    path = _arguments(argv)
+    if path is None:
+        print(USAGE)
+        return 2
+    try:
+        cfg = config.load(path)
+    except config.ConfigError as e:
+        print(str(e))
+        return 2
+    log.set_level(cfg.log)
+    from .loop import Client
+    try:
+        client = Client(cfg)
+    except OSError as e:
+        print("wg: cannot start: %s" % e)
+        return 1
+    _signals(client)
+    try:
+        client.run()
+    except KeyboardInterrupt:
+        log.info("stopping")
+    except OSError as e:
+        log.error("stopped: %s" % e)
+        return 1
+    finally:
+        client.close()
+        _print_status(client)
+    return 0
+
+
+sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,221 @@
+"""The client's one loop: the only module that touches sockets, the netif and the clock.
+
+It sleeps in poll() until the core's next deadline or a packet (UDP socket or TUN) - no periodic
+tick, no busy polling - then feeds what arrived to the core and sends what the core produced.
+"""
+import select
+import socket
+
+from . import log
+from .compat import MICROPYTHON, ticks_diff, ticks_ms
+from .clock import Clock
+from .device import Device
+from .keepalive import PowerKeepalive, StandardKeepalive
+from .stack import Stack
+from .status import format_endpoint
+
+_RECV_BURST = 64  # datagrams read per wake-up before timers get their turn
+_REFRESOLVE_EVERY = 3  # handshake retries between DNS lookups of a peer's endpoint name
+
+current = None  # the running Client, for client.status() on a board
+
+
+def _is_ip_literal(host):
+    return all(c in "0123456789." for c in host) or ":" in host
+
+
+def _local_address(endpoint):
+    """The local address used towards endpoint (CPython), the Wi-Fi address (boards), or None."""
+    if not MICROPYTHON:
+        try:
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                s.connect(endpoint)  # no packet is sent: this only asks the routing table
+                return s.getsockname()[0]
+            finally:
+                s.close()
+        except (OSError, TypeError):
+            return None
+    try:
+        import network
+        wlan = network.WLAN(network.STA_IF)
+        return wlan.ifconfig()[0] if wlan.isconnected() else None
+    except (ImportError, AttributeError, OSError):
+        return None  # the unix port: no way to ask, no change detected
+
+
+class Client:
+    def __init__(self, cfg, name="wgm0"):
+        self.cfg = cfg
+        self.name = name
+        self.clock = Clock(cfg.state_file)
+        self.device = Device(cfg.private_key, self.clock.tai64n, mtu=cfg.mtu)
+        self.targets = []  # [peer, host, port, retries seen]
+        for pc in cfg.peers:
+            if pc.keepalive_mode == "power":
+                policy = PowerKeepalive(pc.persistent_keepalive, pc.confirm_interval)
+            else:
+                policy = StandardKeepalive(pc.persistent_keepalive)
+            peer = self.device.add_peer(pc.public_key, pc.preshared_key, None, pc.allowed_ips, policy)
+            if pc.endpoint is not None:
+                self.targets.append([peer, pc.endpoint[0], pc.endpoint[1], 0])
+        self.stack = None
+        self.tun = None
+        if cfg.netif == "tun":
+            from .netif_tun import Tun
+            routes = [r for pc in cfg.peers for r in pc.allowed_ips]
+            self.tun = Tun(name, cfg.addresses, routes, cfg.mtu)
+        else:
+            self.stack = Stack(cfg.addresses)
+        self.sock = None
+        self.poller = select.poll()
+        self.port = cfg.listen_port
+        self.wakeups = 0
+        self.local_address = None
+        self.recreate_socket = False
+
+    # --- sockets and names ---
+
+    def open_socket(self):
+        if self.sock is not None:
+            self.poller.unregister(self.sock)
+            self.sock.close()
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(socket.getaddrinfo("0.0.0.0", self.cfg.listen_port)[0][-1])
+        s.setblocking(False)
+        self.sock = s
+        self.poller.register(s, select.POLLIN)
+        if not MICROPYTHON:
+            self.port = s.getsockname()[1]
+        log.info("listening on UDP port %s" % (self.port or "(chosen by the system)"))
+
+    def resolve(self, target):
+        peer, host, port = target[0], target[1], target[2]
+        try:
+            addr = socket.getaddrinfo(host, port)[0][-1]
+        except OSError as e:
+            log.warning("cannot resolve %s: %s" % (host, e))
+            return
+        peer.endpoint = bytes(addr) if isinstance(addr, (bytes, bytearray)) else addr
+        log.info("peer endpoint %s:%d is %s" % (host, port, format_endpoint(peer.endpoint)))
+
+    def _watch_retries(self):
+        # Names are resolved again after failed handshakes (the server may have moved).
+        for target in self.targets:
+            attempts = target[0].timers.handshake_attempts
+            if attempts != target[3]:
+                target[3] = attempts
+                if attempts and attempts % _REFRESOLVE_EVERY == 0 and not _is_ip_literal(target[1]):
+                    self.resolve(target)
+
+    def _network_changed(self, now, why):
+        log.info("network change (%s): new socket, handshake now" % why)
+        self.open_socket()
+        for peer in self.device.peers:
+            peer.confirm_endpoint(now)
+
+    def _check_address(self, now):
+        endpoint = self.targets[0][0].endpoint if self.targets else None
+        if endpoint is None:
+            return
+        address = _local_address(endpoint)
+        if address != self.local_address:
+            previous, self.local_address = self.local_address, address
+            if previous is not None and address is not None:
+                self._network_changed(now, "local address %s -> %s" % (previous, address))
+
+    # --- packets ---
+
+    def _read_socket(self, now):
+        for _ in range(_RECV_BURST):
+            try:
+                data, source = self.sock.recvfrom(self.cfg.mtu + 128)
+            except OSError:
+                return  # EAGAIN: drained (other errors: the next send finds out)
+            self.device.receive(data, source, now)
+
+    def _read_tun(self, now):
+        for _ in range(_RECV_BURST):
+            packet = self.tun.read()
+            if packet is None:
+                return
+            self.device.send_packet(packet, now)
+
+    def _deliver_inbox(self, now):
+        inbox, self.device.inbox = self.device.inbox, []
+        for packet, _ in inbox:
+            if self.tun is not None:
+                self.tun.write(packet)
+            else:
+                reply = self.stack.receive(packet)
+                if reply is not None:
+                    self.device.send_packet(reply, now)
+
+    def _flush(self, now):
+        while self.device.outbox:
+            outbox, self.device.outbox = self.device.outbox, []
+            for datagram, endpoint in outbox:
+                if endpoint is None:
+                    continue
+                try:
+                    self.sock.sendto(datagram, endpoint)
+                except OSError as e:
+                    log.warning("send failed: %s" % e)
+                    self.recreate_socket = True
+
+    # --- the loop ---
+
+    def _timeout_ms(self, now):
+        d = self.device.next_deadline()
+        if d is None:
+            return -1  # nothing armed: sleep until a packet arrives
+        # +1 ms: poll() rounds down, and waking a millisecond early would be a wasted wake-up.
+        return max(0, ticks_diff(d, now)) + 1
+
+    def start(self):
+        global current
+        current = self
+        now = ticks_ms()
+        self.open_socket()
+        if self.tun is not None:
+            self.poller.register(self.tun.fileno(), select.POLLIN)
+        for target in self.targets:
+            self.resolve(target)
+        self.local_address = _local_address(self.targets[0][0].endpoint) if self.targets else None
+        self.device.up(now)
+        self._flush(now)
+
+    def step(self):
+        """Sleep until something is due, then handle it."""
+        now = ticks_ms()
+        events = self.poller.poll(self._timeout_ms(now))
+        now = ticks_ms()
+        self.wakeups += 1
+        for obj, _ in events:
+            if obj is self.sock or (not MICROPYTHON and obj == self.sock.fileno()):
+                self._read_socket(now)
+            elif self.tun is not None:
+                self._read_tun(now)
+        if self.device.due(now):
+            self.device.expire(now)
+        self._deliver_inbox(now)
+        self._flush(now)
+        self._watch_retries()
+        self._check_address(now)
+        if self.recreate_socket:
+            self.recreate_socket = False
+            self._network_changed(now, "socket error")
+            self._flush(now)
+
+    def run(self):
+        self.start()
+        while True:
+            self.step()
+
+    def close(self):
+        if self.tun is not None:
+            self.tun.close()
+            self.tun = None
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None

@@ -1,0 +1,58 @@
+"""Human-readable status, close to `wg show` plus this client's counters (keepalive.md)."""
+from binascii import b2a_base64
+
+from .compat import ticks_diff
+
+
+def b64(key):
+    return b2a_base64(key).decode().strip()
+
+
+def format_endpoint(endpoint):
+    """(host, port) tuples, lwIP tuples, or raw sockaddr_in bytes (MicroPython unix) as host:port."""
+    if endpoint is None:
+        return "(none)"
+    if isinstance(endpoint, (bytes, bytearray)) and len(endpoint) >= 8 and endpoint[0] == 2:
+        return "%d.%d.%d.%d:%d" % (endpoint[4], endpoint[5], endpoint[6], endpoint[7],
+                                   (endpoint[2] << 8) | endpoint[3])
+    if isinstance(endpoint, tuple) and len(endpoint) >= 2:
+        return "%s:%d" % (endpoint[0], endpoint[1])
+    return repr(endpoint)
+
+
+def _ago(ms):
+    if ms is None:
+        return "never"
+    return "%d seconds ago" % (ms // 1000)
+
+
+def _counts(d):
+    return ", ".join("%s %d" % (k, d[k]) for k in sorted(d) if d[k]) or "none"
+
+
+def lines(client, now):
+    dev = client.device
+    out = ["interface: %s" % client.name,
+           "  public key: %s" % b64(dev.identity.public),
+           "  listening port: %s" % (client.port or "(chosen by the system)"),
+           "  loop wake-ups: %d" % client.wakeups,
+           "  drops: %s" % _counts(dev.drops)]
+    for peer in dev.peers:
+        s = peer.status(now)
+        ka = peer.keepalive
+        out += ["", "peer: %s" % b64(peer.public_key),
+                "  endpoint: %s" % format_endpoint(s["endpoint"]),
+                "  allowed ips: %s" % (", ".join(dev.allowed_ips.of(peer)) or "(none)"),
+                "  latest handshake: %s" % _ago(s["last_handshake_ago_ms"]),
+                "  transfer: %d B received, %d B sent" % (s["rx_bytes"], s["tx_bytes"]),
+                "  persistent keepalive: %s" % (
+                    "every %d seconds (%s)" % (ka.interval_ms // 1000, ka.name) if ka.interval_ms else "off"),
+                "  sent: %s" % _counts(s["sent"]),
+                "  received: %s" % _counts(s["received"]),
+                "  handshakes: %d as initiator, %d as responder" % (
+                    s["handshakes"]["initiator"], s["handshakes"]["responder"]),
+                "  drops: %s" % _counts(s["drops"]),
+                "  timer wake-ups: %d" % s["wakeups"]]
+        if ka.deadline is not None:
+            out.append("  next keepalive/refresh in: %.1f s" % (ticks_diff(ka.deadline, now) / 1000))
+    return out
