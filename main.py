@@ -1,9 +1,10 @@
-# Board entry point. Until the client lands (issue 4) it checks the crypto on this board.
+# Board entry point: runs the client with config.json (status: `import client; client.status()`).
+# A file named "safemode" skips autostart (see boot.py); Ctrl-C stops the client at the REPL.
 import os
 
 if "safemode" in os.listdir():
     print("safemode file present: not starting (delete it to autostart)")
 else:
-    import client.crypto.selftest as _selftest
+    from client.__main__ import main
 
-    _selftest.main()
+    main(["--config", "config.json"])

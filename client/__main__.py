@@ -38,6 +38,7 @@ def _signals(client):
         _print_status(client)
 
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)  # also when started with SIGINT ignored (background jobs)
     signal.signal(signal.SIGUSR1, show)
 
 
@@ -80,4 +81,5 @@ def main(argv):
     return 0
 
 
-sys.exit(main(sys.argv[1:]))
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

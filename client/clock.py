@@ -28,6 +28,16 @@ def wall_ns():
     return time.time_ns() + (_EPOCH_OFFSET_S + offset) * _NS
 
 
+def _whiten(t_ns):
+    return t_ns - ((t_ns % _NS) & (_TICK_NS - 1))
+
+
+def _next_step(t_ns):
+    if t_ns % _NS + _TICK_NS >= _NS:
+        return (t_ns // _NS + 1) * _NS
+    return t_ns + _TICK_NS
+
+
 class Clock:
     def __init__(self, state_file, wall=wall_ns):
         self.state_file = state_file
@@ -56,11 +66,12 @@ class Clock:
         self.writes += 1
 
     def now_ns(self):
-        """The next timestamp in ns: never below the wall clock, always above the previous one."""
-        t = max(self.wall(), self.last_ns + _TICK_NS)
-        t -= t % _TICK_NS
-        if t <= self.last_ns:
-            t += _TICK_NS
+        """The next timestamp in ns: never below the wall clock, always above the previous one.
+
+        Values are whitened (low 24 bits of the nanosecond field zero), so the smallest step is
+        2^24 ns within a second, or the start of the next second.
+        """
+        t = max(_whiten(self.wall()), _next_step(self.last_ns))
         if t > self.reserved_ns:
             self._reserve(t)
         self.last_ns = t

@@ -196,8 +196,27 @@ class Lab:
         return self.popen(self.dev, *(exe + ["-m", "client", "--config", cfg_path]), cwd=ROOT,
                           env=dict(os.environ, **(env or {})), stdout=log, stderr=subprocess.STDOUT)
 
+    def start_reference_device(self, device_private, keepalive):
+        """wireguard-go as the device (the reference for `standard`), configured like our client."""
+        ifname = "wr" + self.id
+        env = dict(os.environ, WG_PROCESS_FOREGROUND="1", LOG_LEVEL="error")
+        self.popen(self.dev, "wireguard-go", "-f", ifname, env=env,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        sock = "/var/run/wireguard/%s.sock" % ifname
+        self._files.append(sock)
+        for _ in range(100):
+            if os.path.exists(sock):
+                break
+            time.sleep(0.05)
+        self.run(self.dev, "wg", "set", ifname, "private-key", self._secret_file(device_private),
+                 "peer", self.server_public, "endpoint", "%s:%d" % (SERVER_IP, SERVER_PORT),
+                 "allowed-ips", SERVER_TUNNEL_IP + "/32", "persistent-keepalive", str(keepalive))
+        self.run(self.dev, "ip", "addr", "add", DEVICE_TUNNEL_IP + "/32", "dev", ifname)
+        self.run(self.dev, "ip", "link", "set", ifname, "up")
+        self.run(self.dev, "ip", "route", "add", SERVER_TUNNEL_IP + "/32", "dev", ifname)
+
     def stop(self, proc, timeout=10):
-        """SIGTERM (CPython stops cleanly; MicroPython has no handler: SIGINT is its Ctrl-C)."""
+        """SIGINT: both runtimes stop cleanly and print their status (MicroPython has no SIGTERM handler)."""
         import signal
         proc.send_signal(signal.SIGINT)
         try:

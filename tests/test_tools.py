@@ -1,0 +1,87 @@
+"""tools/: keys compatible with wg(8), wg-quick import, deploy dry-run (CPython, subprocesses)."""
+from tests.harness import cpython_only
+
+WG_QUICK = """
+[Interface]
+PrivateKey = {private}
+Address = 192.0.2.2/32, fd00::2/128
+ListenPort = 51821
+DNS = 192.0.2.53
+
+[Peer]
+PublicKey = {server}
+PresharedKey = {psk}
+Endpoint = vpn.example.net:51820
+AllowedIPs = 192.0.2.0/24, fd00::/64
+PersistentKeepalive = 25
+"""
+
+
+def _run(*cmd, stdin=None):
+    import os
+    import subprocess
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return subprocess.run(list(cmd), input=stdin, capture_output=True, text=True, cwd=root, timeout=120)
+
+
+@cpython_only("runs tools and wg as subprocesses")
+def test_keys_match_wg():
+    import shutil
+    import sys
+    assert shutil.which("wg"), "wireguard-tools missing: tools/setup installs it"
+    ours = _run(sys.executable, "tools/keys", "genkey").stdout.strip()
+    assert _run(sys.executable, "tools/keys", "pubkey", stdin=ours).stdout == _run("wg", "pubkey", stdin=ours).stdout
+    theirs = _run("wg", "genkey").stdout.strip()
+    assert _run(sys.executable, "tools/keys", "pubkey", stdin=theirs).stdout == _run("wg", "pubkey", stdin=theirs).stdout
+    assert len(_run(sys.executable, "tools/keys", "genpsk").stdout.strip()) == 44
+    bad = _run(sys.executable, "tools/keys", "pubkey", stdin="nonsense")
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr
+
+
+@cpython_only("runs tools as subprocesses")
+def test_import_wg_quick_conf():
+    import json
+    import os
+    import sys
+    import tempfile
+    keys = {k: _run(sys.executable, "tools/keys", "genkey" if k != "psk" else "genpsk").stdout.strip()
+            for k in ("private", "server_private", "psk")}
+    server = _run(sys.executable, "tools/keys", "pubkey", stdin=keys["server_private"]).stdout.strip()
+    with tempfile.TemporaryDirectory() as tmp:
+        conf = os.path.join(tmp, "device.conf")
+        out = os.path.join(tmp, "config.json")
+        with open(conf, "w") as f:
+            f.write(WG_QUICK.format(private=keys["private"], server=server, psk=keys["psk"]))
+        r = _run(sys.executable, "tools/import_conf.py", conf, "--out", out)
+        assert r.returncode == 0, r.stderr
+        assert "DNS" in r.stderr  # listed as not used
+        device_public = _run(sys.executable, "tools/keys", "pubkey", stdin=keys["private"]).stdout.strip()
+        assert "PublicKey = " + device_public in r.stdout
+        assert "AllowedIPs = 192.0.2.2/32, fd00::2/128" in r.stdout and "PresharedKey = " + keys["psk"] in r.stdout
+        assert keys["private"] not in r.stdout  # the private key stays in the file
+        assert oct(os.stat(out).st_mode & 0o777) == "0o600"
+        with open(out) as f:
+            cfg = json.load(f)
+        peer = cfg["peers"][0]
+        assert peer["endpoint"] == "vpn.example.net:51820" and peer["persistent_keepalive"] == 25
+        assert peer["allowed_ips"] == ["192.0.2.0/24", "fd00::/64"] and peer["keepalive_mode"] == "power"
+        assert cfg["interface"]["listen_port"] == 51821
+        with open(conf, "w") as f:
+            f.write("[Interface]\nPrivateKey = short\n")
+        r = _run(sys.executable, "tools/import_conf.py", conf, "--out", out)
+        assert r.returncode == 2 and r.stderr.startswith("import_conf: config: interface.private_key")
+
+
+@cpython_only("runs tools/deploy and mpy-cross")
+def test_deploy_dry_run_compiles_for_both_boards():
+    import os
+    for board, arch_files in (("esp32", 20), ("rp2", 20)):
+        r = _run("tools/deploy", board, "--dry-run")
+        assert r.returncode == 0, r.stderr
+        assert "+ .venv/bin/mpremote connect auto fs cp build/%s/client/crypto/viper.mpy :client/crypto/viper.mpy" \
+            % board in r.stdout
+        assert "backend_pycryptodome" not in r.stdout and "netif_tun" not in r.stdout
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        mpys = [f for _, _, files in os.walk(os.path.join(root, "build", board)) for f in files if f.endswith(".mpy")]
+        assert len(mpys) >= arch_files
+    assert _run("tools/deploy", "esp8266", "--dry-run").returncode == 2
