@@ -201,3 +201,23 @@ def _reboot_with_clock_set_back(runtime):
 
 test_reboot_with_clock_set_back_cpython, test_reboot_with_clock_set_back_micropython = \
     _both(_reboot_with_clock_set_back)
+
+
+@needs_lab
+def test_address_change_recreates_socket_and_handshakes_cpython():
+    """A new local address (hosts: routing table; boards: Wi-Fi) -> new socket and a handshake at once."""
+    lab, proc, _, _ = _lab_with_client("cpython")
+    try:
+        first = lab.wait_handshake()
+        assert first, lab.log_text()
+        time.sleep(1.5)
+        dev_if = "va" + lab.id
+        lab.run(lab.dev, "ip", "addr", "add", "100.64.0.3/24", "dev", dev_if)
+        lab.run(lab.dev, "ip", "route", "replace", "default", "via", "100.64.0.1", "src", "100.64.0.3")
+        second = lab.wait_handshake(timeout_s=INTERVAL_S + 3, newer_than=first)
+        assert second, lab.log_text()
+        assert "network change (local address 100.64.0.2 -> 100.64.0.3)" in lab.log_text()
+        ok, out = lab.server_ping(count=2)
+        assert ok, out
+    finally:
+        lab.close()
