@@ -222,3 +222,48 @@ def test_address_change_recreates_socket_and_handshakes_cpython():
         assert ok, out
     finally:
         lab.close()
+
+
+def _resolve_again_after_failed_handshakes(runtime):
+    """An endpoint name is looked up again after failed handshakes (the server moved)."""
+    from tools import lab as labmod
+    lab = labmod.Lab(nat=True, nat_timeout_s=NAT_TIMEOUT_S)
+    try:
+        private = labmod.genkey()
+        lab.start_server(labmod.pubkey(private))
+        lab.set_device_hosts("203.0.113.99 vpn.test\n")  # a wrong address at first
+        cfg = lab.client_config(private, INTERVAL_S, netif=NETIF[runtime], endpoint_host="vpn.test")
+        proc = lab.start_client(runtime, cfg)
+        time.sleep(2)
+        assert lab.wait_handshake(timeout_s=1) is None
+        lab.set_device_hosts("%s vpn.test\n" % labmod.SERVER_IP)
+        # The third retry (at ~15 s) resolves again; the next one reaches the server.
+        assert lab.wait_handshake(timeout_s=25), lab.log_text()
+        lab.stop(proc)
+        assert "peer endpoint vpn.test:51820 is 203.0.113.2:51820" in lab.log_text()
+    finally:
+        lab.close()
+
+
+test_resolve_again_after_failed_handshakes_cpython, test_resolve_again_after_failed_handshakes_micropython = \
+    _both(_resolve_again_after_failed_handshakes)
+
+
+@needs_lab
+def test_status_on_sigusr1_and_tun_removed_on_exit_cpython():
+    """SIGUSR1 prints the status while running; on exit the TUN interface and its routes are gone."""
+    import signal
+    lab, proc, _, _ = _lab_with_client("cpython")
+    try:
+        assert lab.wait_handshake(), lab.log_text()
+        assert lab.run(lab.dev, "ip", "route", "get", "192.0.2.1").stdout.find("dev wgm0") >= 0
+        proc.send_signal(signal.SIGUSR1)
+        time.sleep(1)
+        assert "handshakes: 1 as initiator" in lab.log_text() and proc.poll() is None
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
+        assert proc.returncode == 0
+        assert lab.run(lab.dev, "ip", "link", "show", "wgm0", check=False).returncode != 0
+        assert lab.log_text().count("interface: wgm0") == 2  # SIGUSR1, then at exit
+    finally:
+        lab.close()

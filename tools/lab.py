@@ -169,8 +169,16 @@ class Lab:
 
     # --- the device: our client, or wireguard-go as a reference ---
 
-    def client_config(self, device_private, keepalive, mode="power", confirm=600, netif="stack", psk=None):
-        peer = {"public_key": self.server_public, "endpoint": "%s:%d" % (SERVER_IP, SERVER_PORT),
+    def set_device_hosts(self, text):
+        """/etc/hosts as the device namespace sees it (ip netns exec bind-mounts /etc/netns/<ns>/hosts)."""
+        folder = "/etc/netns/" + self.dev
+        os.makedirs(folder, exist_ok=True)
+        with open(folder + "/hosts", "w") as f:
+            f.write(text)
+
+    def client_config(self, device_private, keepalive, mode="power", confirm=600, netif="stack", psk=None,
+                      endpoint_host=SERVER_IP):
+        peer = {"public_key": self.server_public, "endpoint": "%s:%d" % (endpoint_host, SERVER_PORT),
                 "allowed_ips": [SERVER_TUNNEL_IP + "/32"], "persistent_keepalive": keepalive,
                 "keepalive_mode": mode, "confirm_interval": confirm}
         if psk:
@@ -275,5 +283,6 @@ class Lab:
         for path in self._files + ["/var/run/wireguard/%s.sock" % self.wg_if]:
             if os.path.exists(path):
                 os.unlink(path)
+        shutil.rmtree("/etc/netns/" + self.dev, ignore_errors=True)
         if hasattr(self, "tmp") and not os.environ.get("WG_LAB_KEEP"):
             shutil.rmtree(self.tmp, ignore_errors=True)
