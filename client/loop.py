@@ -11,7 +11,8 @@ from .compat import MICROPYTHON, ticks_diff, ticks_ms
 from .clock import Clock
 from .device import Device
 from .keepalive import PowerKeepalive, StandardKeepalive
-from .stack import Stack
+from .net.stack import Stack
+from .timers import earliest
 from .status import format_endpoint
 
 _RECV_BURST = 64  # datagrams read per wake-up before timers get their turn
@@ -61,14 +62,18 @@ class Client:
                 self.targets.append([peer, pc.endpoint[0], pc.endpoint[1], 0])
         self.stack = None
         self.tun = None
+        self.forwarder = None
+        self.poller = select.poll()
         if cfg.netif == "tun":
             from .netif_tun import Tun
             routes = [r for pc in cfg.peers for r in pc.allowed_ips]
             self.tun = Tun(name, cfg.addresses, routes, cfg.mtu)
         else:
-            self.stack = Stack(cfg.addresses)
+            self.stack = Stack(cfg.addresses, mtu=cfg.mtu)
+            if cfg.forward:
+                from .net.forward import Forwarder
+                self.forwarder = Forwarder(self.stack, cfg.forward, self.poller)
         self.sock = None
-        self.poller = select.poll()
         self.port = cfg.listen_port
         self.wakeups = 0
         self.local_address = None
@@ -147,9 +152,20 @@ class Client:
             if self.tun is not None:
                 self.tun.write(packet)
             else:
-                reply = self.stack.receive(packet)
-                if reply is not None:
-                    self.device.send_packet(reply, now)
+                self.stack.receive(packet, now)
+
+    def _run_stack(self, now):
+        # After a burst: forwards move data, then the stack sends data and one ACK per connection.
+        stack = self.stack
+        d = stack.next_deadline()
+        if d is not None and ticks_diff(now, d) >= 0:
+            stack.poll(now)
+        if self.forwarder is not None:
+            self.forwarder.service(now)
+        stack.flush(now)
+        outbox, stack.outbox = stack.outbox, []
+        for packet in outbox:
+            self.device.send_packet(packet, now)
 
     def _flush(self, now):
         while self.device.outbox:
@@ -167,6 +183,10 @@ class Client:
 
     def _timeout_ms(self, now):
         d = self.device.next_deadline()
+        if self.stack is not None:
+            d = earliest(d, self.stack.next_deadline())
+            if self.forwarder is not None:
+                d = earliest(d, self.forwarder.next_deadline())
         if d is None:
             return -1  # nothing armed: sleep until a packet arrives
         # +1 ms: poll() rounds down, and waking a millisecond early would be a wasted wake-up.
@@ -196,9 +216,15 @@ class Client:
                 self._read_socket(now)
             elif self.tun is not None:
                 self._read_tun(now)
+            elif self.forwarder is not None:
+                owner = self.forwarder.owner(obj)
+                if owner is not None:
+                    self.forwarder.ready(owner, now)
         if self.device.due(now):
             self.device.expire(now)
         self._deliver_inbox(now)
+        if self.stack is not None:
+            self._run_stack(now)
         self._flush(now)
         self._watch_retries()
         self._check_address(now)
@@ -213,6 +239,10 @@ class Client:
             self.step()
 
     def close(self):
+        if self.forwarder is not None:
+            self.forwarder.close()
+            self._run_stack(ticks_ms())
+            self._flush(ticks_ms())
         if self.tun is not None:
             self.tun.close()
             self.tun = None

@@ -129,6 +129,15 @@ class Stack:
         self._icmp(header.dst, header.src, _ICMP_UNREACHABLE, _ICMP_PORT_UNREACHABLE, b"\x00\x00\x00\x00",
                    packet[:header.ihl + 8])
 
+    def unreachable_udp(self, remote_ip, remote_port, local_port, payload, now):
+        """Port unreachable for a datagram we took but could not deliver (a forward to a closed port)."""
+        seg = udp.emit(remote_ip, self.addresses[0], remote_port, local_port, payload[:8])
+        packet = bytearray(ipv4.HEADER_SIZE + len(seg))
+        ipv4.emit(packet, remote_ip, self.addresses[0], ipv4.PROTO_UDP, len(seg), 0)
+        packet[ipv4.HEADER_SIZE:] = seg
+        self.port_unreachable(ipv4.Header(ipv4.HEADER_SIZE, len(packet), ipv4.PROTO_UDP, remote_ip,
+                                          self.addresses[0]), packet, now)
+
     def _receive_tcp(self, header, packet, now):
         seg = tcp.parse(packet, header.ihl, header.total, header.src, header.dst)
         if isinstance(seg, str):
