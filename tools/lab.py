@@ -223,6 +223,45 @@ class Lab:
         self.run(self.dev, "ip", "link", "set", ifname, "up")
         self.run(self.dev, "ip", "route", "add", SERVER_TUNNEL_IP + "/32", "dev", ifname)
 
+    # --- services on the device's own network stack, reached through forwards ---
+
+    def start_http_server(self, body, port=8080):
+        """Python's http.server on the device namespace's loopback, serving `body` as /file."""
+        folder = self.path("www")
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, "file"), "wb") as f:
+            f.write(body)
+        self.popen(self.dev, sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+                   "--directory", folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self._wait_port(self.dev, port)
+
+    def start_udp_echo(self, port=9000):
+        code = ("import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); "
+                "s.bind(('127.0.0.1', %d))\nwhile True:\n d, a = s.recvfrom(2048); s.sendto(d, a)" % port)
+        self.popen(self.dev, sys.executable, "-c", code, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.5)
+
+    def _wait_port(self, ns, port):
+        for _ in range(50):
+            r = self.run(ns, sys.executable, "-c", "import socket; socket.create_connection(('127.0.0.1', %d), 1)"
+                         % port, check=False)
+            if r.returncode == 0:
+                return
+            time.sleep(0.1)
+        raise RuntimeError("nothing listens on port %d" % port)
+
+    def server_udp(self, port, payload, timeout_s=3):
+        """Send one datagram from the server to the device's tunnel address; the reply or an error name."""
+        code = ("import socket, sys; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(%d); "
+                "s.connect(('%s', %d)); s.send(%r)\ntry:\n sys.stdout.write(repr(s.recv(2048)))\n"
+                "except OSError as e:\n sys.stdout.write(type(e).__name__)" % (timeout_s, DEVICE_TUNNEL_IP, port, payload))
+        return self.run(self.srv, sys.executable, "-c", code, check=False).stdout
+
+    def add_loss(self, probability):
+        """Random loss of UDP (tunnel) packets in both directions through the NAT (iptables statistic)."""
+        self.run(self.nat, "iptables", "-A", "FORWARD", "-p", "udp", "-m", "statistic", "--mode", "random",
+                 "--probability", str(probability), "-j", "DROP")
+
     def stop(self, proc, timeout=10):
         """SIGINT: both runtimes stop cleanly and print their status (MicroPython has no SIGTERM handler)."""
         import signal

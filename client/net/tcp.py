@@ -160,6 +160,7 @@ class Connection:
         self.ack_pending = False
         self.last_window = 0  # the window we advertised last
         self.dup_acks = 0
+        self.recover = None  # snd_max when fast recovery began (RFC 6582 NewReno partial ACKs)
         self.rto_ms = RTO_INITIAL_MS
         self.srtt = None
         self.rttvar = 0
@@ -331,6 +332,7 @@ class Connection:
             return
         self.rto_ms = min(self.rto_ms * 2, RTO_MAX_MS)  # exponential backoff (RFC 6298 5.5)
         self.timed_seq = None  # Karn: no RTT sample from a retransmitted segment
+        self.recover = None
         self.stack.count("tcp_retransmits")
         if self.state in (SYN_SENT, SYN_RECEIVED):
             self._send_syn(now)
@@ -449,7 +451,9 @@ class Connection:
         elif seg.ack == self.snd_una and not len(seg.data) and seg.window == self.snd_wnd \
                 and _lt(self.snd_una, self.snd_max):
             self.dup_acks += 1
-            if self.dup_acks == 3:
+            # RFC 5827 early retransmit: with few segments in flight, fewer duplicates suffice.
+            in_flight = (_diff(self.snd_max, self.snd_una) + self.mss - 1) // self.mss
+            if self.dup_acks == max(1, min(3, in_flight - 1)):
                 self._fast_retransmit()
         if _lt(self.snd_wl1, seg.seq) or (self.snd_wl1 == seg.seq and _le(self.snd_wl2, seg.ack)):
             if seg.window and not self.snd_wnd:
@@ -471,6 +475,11 @@ class Connection:
         self.snd_una = seg.ack
         if _lt(self.snd_nxt, self.snd_una):
             self.snd_nxt = self.snd_una  # data resent after a timeout had arrived the first time
+        if self.recover is not None:
+            if _lt(seg.ack, self.recover):
+                self._fast_retransmit()  # a partial ACK: the next hole, at once
+            else:
+                self.recover = None
         self.dup_acks = 0
         self.retransmits = 0
         self.rtx_deadline = None
@@ -487,6 +496,8 @@ class Connection:
         self.rto_ms = max(RTO_MIN_MS, min(self.srtt + max(4 * self.rttvar, 10), RTO_MAX_MS))
 
     def _fast_retransmit(self):
+        if self.recover is None:
+            self.recover = self.snd_max
         offset = _diff(self.snd_una, self.tx_seq)
         if 0 <= offset < len(self.tx):
             n = min(self.mss, len(self.tx) - offset)

@@ -1,0 +1,79 @@
+"""The stack in the lab (issue 5): the device is the client on the MicroPython unix port with
+netif "stack" and forwards to services on its own namespace's loopback, behind the carrier NAT."""
+import hashlib
+import os
+import time
+
+from tests.harness import needs_lab
+
+BODY_SIZE = 1 << 20
+FORWARDS = [{"proto": "tcp", "port": 80, "to": "127.0.0.1:8080"},
+            {"proto": "udp", "port": 7, "to": "127.0.0.1:9000"},
+            {"proto": "tcp", "port": 81, "to": "127.0.0.1:8081"},  # nothing listens there
+            {"proto": "udp", "port": 8, "to": "127.0.0.1:9001"}]  # nor there
+
+
+def _lab(runtime="micropython", loss=0.0):
+    from tools import lab as labmod
+    lab = labmod.Lab(nat=True, nat_timeout_s=30)
+    private = labmod.genkey()
+    lab.start_server(labmod.pubkey(private))
+    body = os.urandom(BODY_SIZE)
+    lab.start_http_server(body)
+    lab.start_udp_echo()
+    cfg = lab.client_config(private, 4, netif="stack")
+    cfg["forward"] = FORWARDS
+    proc = lab.start_client(runtime, cfg)
+    assert lab.wait_handshake(), lab.log_text()
+    if loss:
+        lab.add_loss(loss)
+    return lab, proc, body
+
+
+def _curl(lab, port=80):
+    out = lab.path("curl.out")
+    r = lab.run(lab.srv, "curl", "-s", "-o", out, "-w", "%{http_code}", "--max-time", "120",
+                "http://192.0.2.2:%d/file" % port, check=False)
+    body = open(out, "rb").read() if os.path.exists(out) else b""
+    return r.returncode, r.stdout, body
+
+
+def _check_download(loss):
+    lab, proc, body = _lab(loss=loss)
+    try:
+        code, status, got = _curl(lab)
+        assert code == 0 and status == "200", (code, status, lab.log_text())
+        assert hashlib.sha256(got).digest() == hashlib.sha256(body).digest() and len(got) == BODY_SIZE
+        lab.stop(proc)
+        assert "Traceback" not in lab.log_text()
+    finally:
+        lab.close()
+
+
+@needs_lab
+def test_curl_1mib_through_tcp_forward():
+    """The server's curl reaches an HTTP server on the device's loopback; 1 MiB arrives intact."""
+    _check_download(0.0)
+
+
+@needs_lab
+def test_curl_1mib_with_5_percent_loss():
+    """The same with 5% random loss of tunnel packets in both directions (iptables statistic)."""
+    _check_download(0.05)
+
+
+@needs_lab
+def test_ping_udp_echo_and_refusals():
+    """ping works; a UDP echo through a UDP forward works; forwards to closed local ports refuse."""
+    lab, proc, _ = _lab()
+    try:
+        ok, out = lab.server_ping(count=2)
+        assert ok, out
+        assert lab.server_udp(7, b"echo me") == repr(b"echo me")
+        code, _, _ = _curl(lab, port=81)
+        assert code in (52, 56), code  # reset by peer (56) or empty reply (52): RST, not a hang
+        assert lab.server_udp(8, b"anyone?") == "ConnectionRefusedError"  # ICMP port unreachable
+        code, _, _ = _curl(lab, port=82)  # no forward at all: RST from the stack
+        assert code == 7, code  # connection refused
+    finally:
+        lab.close()
