@@ -7,11 +7,12 @@ import sys
 
 from . import config, log
 
-USAGE = "usage: -m client [--config FILE]   (default: config.json)"
+USAGE = "usage: -m client [--config FILE] [--run MODULE ...]   (default: config.json; MODULE has async main(net))"
 
 
 def _arguments(argv):
     path = "config.json"
+    programs = []
     i = 0
     while i < len(argv):
         if argv[i] in ("--config", "-c") and i + 1 < len(argv):
@@ -20,9 +21,21 @@ def _arguments(argv):
         elif argv[i].startswith("--config="):
             path = argv[i][len("--config="):]
             i += 1
+        elif argv[i] == "--run" and i + 1 < len(argv):
+            programs.append(argv[i + 1])
+            i += 2
         else:
-            return None
-    return path
+            return None, None
+    return path, programs
+
+
+def _start_programs(client, programs):
+    """Device programs: modules with `async def main(net)`, run by the loop over the stack."""
+    for name in programs:
+        if client.network is None:
+            raise OSError("--run needs netif \"stack\"")
+        module = __import__(name, None, None, ["main"])
+        client.network.spawn(module.main(client.network))
 
 
 def _signals(client):
@@ -51,7 +64,7 @@ def _print_status(client):
 
 
 def main(argv):
-    path = _arguments(argv)
+    path, programs = _arguments(argv)
     if path is None:
         print(USAGE)
         return 2
@@ -64,7 +77,8 @@ def main(argv):
     from .loop import Client
     try:
         client = Client(cfg)
-    except OSError as e:
+        _start_programs(client, programs)
+    except (OSError, ImportError, AttributeError) as e:
         print("wg: cannot start: %s" % e)
         return 1
     _signals(client)

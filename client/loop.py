@@ -71,6 +71,7 @@ class Client:
         self.stack = None
         self.tun = None
         self.forwarder = None
+        self.network = None  # device programs' API (client.net.api), with netif "stack"
         self.poller = select.poll()
         if cfg.netif == "tun":
             from .netif_tun import Tun
@@ -78,6 +79,8 @@ class Client:
             self.tun = Tun(name, cfg.addresses, routes, cfg.mtu)
         else:
             self.stack = Stack(cfg.addresses, mtu=cfg.mtu)
+            from .net.api import Network
+            self.network = Network(self.stack)
             if cfg.forward:
                 from .net.forward import Forwarder
                 self.forwarder = Forwarder(self.stack, cfg.forward, self.poller)
@@ -172,6 +175,8 @@ class Client:
             stack.poll(now)
         if self.forwarder is not None:
             self.forwarder.service(now)
+        if self.network.tasks:
+            self.network.run(now)
         stack.flush(now)
         if len(stack.tcp) > self.peak_connections:
             self.peak_connections = len(stack.tcp)
@@ -200,6 +205,8 @@ class Client:
             d = earliest(d, self.stack.next_deadline())
             if self.forwarder is not None:
                 d = earliest(d, self.forwarder.next_deadline())
+            if self.network.tasks:
+                d = earliest(d, self.network.next_deadline())
         if d is None:
             return -1  # nothing armed: sleep until a packet arrives
         # +1 ms: poll() rounds down, and waking a millisecond early would be a wasted wake-up.

@@ -45,6 +45,10 @@ def lines(client, now):
             _counts(stack.counters)))
     if client.forwarder is not None:
         out.append("  forwards: %s" % _counts(client.forwarder.counters))
+    net = client.network
+    if net is not None and (net.tasks or net.errors):
+        out.append("  programs: %d running; failed: %s" % (
+            len(net.tasks), ", ".join("%s (%r)" % e for e in net.errors) or "none"))
     for peer in dev.peers:
         s = peer.status(now)
         ka = peer.keepalive

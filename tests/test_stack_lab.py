@@ -1,6 +1,7 @@
 """The stack in the lab (issue 5): the device is the client on the MicroPython unix port with
 netif "stack" and forwards to services on its own namespace's loopback, behind the carrier NAT."""
 import hashlib
+import json
 import os
 import time
 
@@ -77,3 +78,49 @@ def test_ping_udp_echo_and_refusals():
         assert code == 7, code  # connection refused
     finally:
         lab.close()
+
+
+def _program(runtime):
+    import subprocess
+    import sys
+    from tools import lab as labmod
+    lab = labmod.Lab(nat=True, nat_timeout_s=30)
+    try:
+        private = labmod.genkey()
+        lab.start_server(labmod.pubkey(private))
+        folder = lab.path("srvwww")
+        os.makedirs(folder)
+        with open(os.path.join(folder, "hello.txt"), "w") as f:
+            f.write("hello from the server")
+        lab.popen(lab.srv, sys.executable, "-m", "http.server", "8000", "--bind", "192.0.2.1",
+                  "--directory", folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1)
+        cfg = lab.client_config(private, 4, netif="stack")
+        cfg["peers"][0]["allowed_ips"] = ["192.0.2.1/32"]
+        cfg_path = lab.path("client.json")
+        with open(cfg_path, "w") as f:
+            json.dump(cfg, f)
+        exe = sys.executable if runtime == "cpython" else os.path.join(os.path.dirname(sys.executable), "micropython")
+        proc = lab.popen(lab.dev, exe, "-m", "client", "--config", cfg_path, "--run", "tests.program_fetch",
+                         cwd=labmod.ROOT, stdout=open(lab.path("prog.log"), "w"), stderr=subprocess.STDOUT)
+        for _ in range(50):
+            time.sleep(0.2)
+            text = open(lab.path("prog.log")).read()
+            if "program: status" in text:
+                break
+        lab.stop(proc)
+        text = open(lab.path("prog.log")).read()
+        assert "program: ping rtt" in text and "program: status HTTP/1.0 200 OK body hello from the server" in text, text
+    finally:
+        lab.close()
+
+
+@needs_lab
+def test_device_program_over_the_tunnel_micropython():
+    """A device program (client.net.api) pings the server and fetches a page from it through the tunnel."""
+    _program("micropython")
+
+
+@needs_lab
+def test_device_program_over_the_tunnel_cpython():
+    _program("cpython")

@@ -17,7 +17,7 @@ from tools import lab as labmod  # noqa: E402
 
 SIZE = 8 << 20
 RUNS = 3
-HEAPS_KB = (96, 128, 144, 160, 192, 256)
+HEAPS_KB = (96, 128, 192, 256, 320, 384, 512)
 
 
 def setup(runtime, heap_kb=None, body=None, mpy=False):
@@ -39,6 +39,8 @@ def curl(lab, name, rate=None):
     if rate:
         cmd += ["--limit-rate", rate]
     r = lab.run(lab.srv, *(cmd + ["http://192.0.2.2/file"]), check=False)
+    if not os.path.exists(out):
+        return r.returncode or 1, 0.0, b""
     with open(out, "rb") as f:
         return r.returncode, float(r.stdout or 0), hashlib.sha256(f.read()).digest()
 
