@@ -17,7 +17,8 @@ DEFAULT_CONFIRM_INTERVAL_S = 600
 _INTERFACE_KEYS = ("private_key", "address", "listen_port", "mtu", "netif")
 _PEER_KEYS = ("public_key", "preshared_key", "endpoint", "allowed_ips", "persistent_keepalive",
               "keepalive_mode", "confirm_interval")
-_TOP_KEYS = ("interface", "peers", "forward", "wifi", "state_file", "log")
+_TOP_KEYS = ("interface", "peers", "forward", "wifi", "state_file", "log", "stack")
+_STACK_KEYS = ("tcp_connections", "tcp_buffer", "udp_queue")
 _WIFI_KEYS = ("ssid", "password", "power_save")
 _FORWARD_KEYS = ("proto", "port", "to")
 
@@ -68,6 +69,10 @@ def parse(raw):
     cfg.wifi_ssid = _str(wifi.get("ssid", ""), "wifi.ssid")
     cfg.wifi_password = _str(wifi.get("password", ""), "wifi.password")
     cfg.wifi_power_save = _bool(wifi.get("power_save", True), "wifi.power_save")
+    stack = _object(raw.get("stack", {}), "stack", _STACK_KEYS)
+    cfg.tcp_connections = _int(stack.get("tcp_connections", 4), "stack.tcp_connections", 1, 64)
+    cfg.tcp_buffer = _int(stack.get("tcp_buffer", 4096), "stack.tcp_buffer", 536, 65535)
+    cfg.udp_queue = _int(stack.get("udp_queue", 8), "stack.udp_queue", 1, 256)
     cfg.state_file = _str(raw.get("state_file", "wgstate.json"), "state_file")
     cfg.log = _choice(raw.get("log", "info"), "log", LOG_LEVELS)
     return cfg

@@ -78,7 +78,8 @@ class Client:
             routes = [r for pc in cfg.peers for r in pc.allowed_ips]
             self.tun = Tun(name, cfg.addresses, routes, cfg.mtu)
         else:
-            self.stack = Stack(cfg.addresses, mtu=cfg.mtu)
+            self.stack = Stack(cfg.addresses, mtu=cfg.mtu, max_connections=cfg.tcp_connections,
+                               rx_size=cfg.tcp_buffer, tx_size=cfg.tcp_buffer, udp_queue=cfg.udp_queue)
             from .net.api import Network
             self.network = Network(self.stack)
             if cfg.forward:

@@ -50,6 +50,9 @@ def test_each_error_class_names_key_and_problem():
         (lambda r: r["peers"][0].update(keepalive=25), "peers[0].keepalive: unknown key"),
         (lambda r: r.update(peers=[]), "peers: at least one peer"),
         (lambda r: r.pop("interface"), "interface: missing"),
+        (lambda r: r.update(stack={"tcp_buffer": 100}), "stack.tcp_buffer: must be an integer in 536..65535"),
+        (lambda r: r.update(forward=[{"proto": "sctp", "port": 1, "to": "127.0.0.1:2"}]), "forward[0].proto"),
+        (lambda r: r.update(forward=[{"proto": "tcp", "port": 80, "to": "127.0.0.1"}]), "forward[0].to"),
     )
     for mutate, expect in cases:
         message = _error(mutate)
