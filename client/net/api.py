@@ -19,6 +19,7 @@ CPython and MicroPython; it is shaped like asyncio's streams, but not an asyncio
 """
 from ..allowedips import parse_ip
 from ..compat import ticks_add, ticks_diff
+from ..timers import earliest
 from . import tcp
 
 _PING_IDENT = 0x7767
@@ -224,7 +225,5 @@ class Network:
     def next_deadline(self):
         best = None
         for _, wait in self.tasks:
-            d = wait.deadline if wait is not None else self.now
-            if d is not None and (best is None or ticks_diff(d, best) < 0):
-                best = d
+            best = earliest(best, wait.deadline if wait is not None else self.now)
         return best

@@ -10,6 +10,7 @@ import select
 import socket
 
 from ..compat import ticks_add, ticks_diff
+from ..timers import earliest
 from . import tcp
 
 _CHUNK = 4096
@@ -219,9 +220,7 @@ class Forwarder:
     def next_deadline(self):
         best = None
         for flow in self.udp_flows.values():
-            d = ticks_add(flow[1], _UDP_FLOW_IDLE_MS)
-            if best is None or ticks_diff(d, best) < 0:
-                best = d
+            best = earliest(best, ticks_add(flow[1], _UDP_FLOW_IDLE_MS))
         return best
 
     def close(self):

@@ -9,6 +9,7 @@ import struct
 
 from ..allowedips import parse_cidr
 from ..compat import ticks_diff
+from ..timers import earliest
 from . import ipv4, tcp, udp
 from .checksum import checksum
 
@@ -237,9 +238,7 @@ class Stack:
     def next_deadline(self):
         best = None
         for conn in self.tcp.values():
-            d = conn.next_deadline()
-            if d is not None and (best is None or ticks_diff(d, best) < 0):
-                best = d
+            best = earliest(best, conn.next_deadline())
         return best
 
 

@@ -12,6 +12,7 @@ Sequence numbers are 32-bit and compared modulo 2^32 (`_lt`, `_diff`).
 import struct
 
 from ..compat import const, ticks_add, ticks_diff
+from ..timers import earliest
 from .checksum import transport_checksum
 from .ring import Ring
 
@@ -308,11 +309,7 @@ class Connection:
     # --- timers ---
 
     def next_deadline(self):
-        best = None
-        for d in (self.rtx_deadline, self.persist_deadline, self.timewait_deadline):
-            if d is not None and (best is None or ticks_diff(d, best) < 0):
-                best = d
-        return best
+        return earliest(earliest(self.rtx_deadline, self.persist_deadline), self.timewait_deadline)
 
     def poll(self, now):
         if self.timewait_deadline is not None and ticks_diff(now, self.timewait_deadline) >= 0:
