@@ -17,7 +17,7 @@ from tools import lab as labmod  # noqa: E402
 
 SIZE = 8 << 20
 RUNS = 3
-HEAPS_KB = (96, 128, 192, 256, 320, 384, 512)
+HEAPS_KB = (96, 160, 224, 256, 320, 384, 512)
 
 
 def setup(runtime, heap_kb=None, body=None, mpy=False):
@@ -29,13 +29,16 @@ def setup(runtime, heap_kb=None, body=None, mpy=False):
     cfg = lab.client_config(private, 25, netif="stack")
     cfg["forward"] = [{"proto": "tcp", "port": 80, "to": "127.0.0.1:8080"}]
     proc = lab.start_client(runtime, cfg, heap_kb=heap_kb, mpy=mpy)
-    assert lab.wait_handshake(), lab.log_text()
+    if not lab.wait_handshake(timeout_s=10):
+        text = lab.log_text()
+        lab.close()
+        raise AssertionError(text)
     return lab, proc, body
 
 
 def curl(lab, name, rate=None):
     out = lab.path(name)
-    cmd = ["curl", "-s", "-o", out, "-w", "%{speed_download}", "--max-time", "300"]
+    cmd = ["curl", "-s", "-o", out, "-w", "%{speed_download}", "--max-time", "60", "--connect-timeout", "5"]
     if rate:
         cmd += ["--limit-rate", rate]
     r = lab.run(lab.srv, *(cmd + ["http://192.0.2.2/file"]), check=False)
@@ -79,11 +82,17 @@ def four_connections(heap_kb=96):
 
 
 def main():
+    if "--heap-only" in sys.argv:
+        return heap_table()
     print("| device runtime | TCP goodput server -> device through a forward, Mbit/s (median of %d x %d MiB) |"
           % (RUNS, SIZE >> 20))
     print("|---|---|")
     for runtime in ("cpython", "micropython"):
         print("| %s | %.1f |" % (runtime, goodput(runtime)))
+    heap_table()
+
+
+def heap_table():
     print()
     print("| MicroPython client (.mpy, x64 unix port), 4 rate-limited 1 MiB downloads at once | result |"
           " peak TCP connections | heap in use at the peak (gc.mem_alloc after collect) |")

@@ -40,6 +40,7 @@ class Forwarder:
         self.pairs = []
         self.udp_flows = {}  # (port, remote ip, remote port) -> [local socket, last use, target]
         self.by_fd = {}  # fileno -> pair or flow key (CPython poll returns fds)
+        self._now = 0  # ms ticks of the last service(): UDP flows' last use
         self.counters = {"tcp_forwarded": 0, "tcp_refused": 0, "udp_forwarded": 0, "udp_refused": 0}
         for proto, port, host, to_port in forwards:
             if proto == "tcp":
@@ -192,8 +193,6 @@ class Forwarder:
                 except OSError:
                     self._udp_refused(key)
         return datagram
-
-    _now = 0
 
     def _udp_reply(self, key):
         flow = self.udp_flows[key]
