@@ -6,6 +6,7 @@ only while the other side has room (the TCP window closes when the local program
 socket is not read while our send buffer is full). Either side's close is passed on; a local port
 with nothing listening answers with RST (TCP) or ICMP port unreachable (UDP).
 """
+import errno
 import select
 import socket
 
@@ -21,6 +22,10 @@ _POLLOUT = select.POLLOUT
 
 def _addr(host, port):
     return socket.getaddrinfo(host, port)[0][-1]
+
+
+def _would_block(e):
+    return e.args and e.args[0] in (errno.EAGAIN, getattr(errno, "EWOULDBLOCK", errno.EAGAIN), errno.ETIMEDOUT)
 
 
 class _TcpPair:
@@ -109,8 +114,10 @@ class Forwarder:
             return
         try:
             data = pair.sock.recv(min(room, _CHUNK))
-        except OSError:
-            return  # EAGAIN
+        except OSError as e:
+            if not _would_block(e):
+                self._local_failed(pair)
+            return
         if data:
             pair.conn.send(data)
         else:
@@ -129,9 +136,17 @@ class Forwarder:
                 pair.to_local = data
             try:
                 n = pair.sock.send(pair.to_local)
-            except OSError:
+            except OSError as e:
+                if not _would_block(e):  # reset by the local program
+                    self._local_failed(pair)
                 return  # EAGAIN: the local program is slow; the tunnel window closes meanwhile
             pair.to_local = pair.to_local[n:]
+
+    def _local_failed(self, pair):
+        # The local side broke (reset, error): reset the tunnel side too; _reap removes the pair.
+        pair.to_local = b""
+        pair.local_eof = pair.tunnel_eof = True
+        pair.conn.abort()
 
     def service(self, now):
         """Move data both ways for every pair, then drop finished ones (called each loop step)."""
@@ -153,9 +168,7 @@ class Forwarder:
     def _reap(self, pair):
         conn = pair.conn
         done = conn.state == tcp.CLOSED or (pair.tunnel_eof and not pair.to_local and pair.local_eof)
-        if conn.state == tcp.CLOSED and conn.error:
-            done = True
-        elif pair.tunnel_eof and not pair.to_local and not pair.local_eof:
+        if not done and pair.tunnel_eof and not pair.to_local and not pair.local_eof:
             # The tunnel side finished sending: tell the local program (half-close where possible).
             try:
                 pair.sock.shutdown(socket.SHUT_WR)
