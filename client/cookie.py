@@ -8,6 +8,7 @@ import struct
 
 from . import crypto
 from .compat import ticks_diff
+from .crypto.primitives import ct_equal
 from .constants import (COOKIE_FRESH_MS, COOKIE_REPLY_SIZE, COOKIE_SECRET_MAX_AGE_MS, LABEL_COOKIE,
                         LABEL_MAC1, MESSAGE_COOKIE_REPLY)
 from .messages import COOKIE_ENCRYPTED, COOKIE_NONCE, COOKIE_RECEIVER, new_message
@@ -25,13 +26,6 @@ def cookie_key(public):
 
 def _mac(key, data):
     return crypto.blake2s(data, key=key, digest_size=_MAC_SIZE)
-
-
-def _equal(a, b):
-    diff = 0
-    for i in range(_MAC_SIZE):
-        diff |= a[i] ^ b[i]
-    return diff == 0
 
 
 class CookieJar:
@@ -85,12 +79,12 @@ class CookieChecker:
     def mac1_valid(self, msg):
         n = len(msg)
         mv = memoryview(msg)
-        return _equal(_mac(self.mac1_key, mv[:n - 32]), mv[n - 32:n - 16])
+        return ct_equal(_mac(self.mac1_key, mv[:n - 32]), mv[n - 32:n - 16], _MAC_SIZE)
 
     def mac2_valid(self, msg, source, now):
         n = len(msg)
         mv = memoryview(msg)
-        return _equal(_mac(self._cookie_for(source, now), mv[:n - 16]), mv[n - 16:])
+        return ct_equal(_mac(self._cookie_for(source, now), mv[:n - 16]), mv[n - 16:], _MAC_SIZE)
 
     def create_reply(self, msg, sender_index, source, now):
         """The cookie reply to a handshake message whose mac2 we refused."""

@@ -13,7 +13,7 @@ seconds without any authenticated packet sent.
 
 Interface: traversal(now) [authenticated packet sent or received], authenticated_sent(now),
 datagram_sent(now) [anything sent], deadline, expired(now, session_usable) -> action,
-up(now) -> action, set_interval(s, now) -> action, rekey_on_keepalive, name.
+up(now) -> action, rekey_on_keepalive, name.
 """
 from .compat import const, ticks_add, ticks_diff
 from .timers import earliest
@@ -48,15 +48,6 @@ class StandardKeepalive:
     def up(self, now):
         # One keepalive when the interface comes up with an interval set (wg(8)).
         return SEND_KEEPALIVE if self.interval_ms else None
-
-    def set_interval(self, interval_s, now):
-        """Going from off to on sends one keepalive at once (wg(8)); off disarms."""
-        was_off = not self.interval_ms
-        self.interval_ms = interval_s * 1000
-        if not self.interval_ms:
-            self.deadline = None
-            return None
-        return SEND_KEEPALIVE if was_off else None
 
 
 class PowerKeepalive:
@@ -97,12 +88,4 @@ class PowerKeepalive:
 
     def up(self, now):
         # A new socket (or a new address): confirm the endpoint with a handshake at once.
-        return INITIATE
-
-    def set_interval(self, interval_s, now):
-        self.interval_ms = interval_s * 1000
-        if not self.interval_ms:
-            self.nat_deadline = self.confirm_deadline = None
-            self._update()
-            return None
         return INITIATE

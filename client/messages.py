@@ -6,7 +6,7 @@ import struct
 
 from .compat import const
 from .constants import (COOKIE_REPLY_SIZE, INITIATION_SIZE, MESSAGE_COOKIE_REPLY, MESSAGE_INITIATION,
-                        MESSAGE_RESPONSE, MESSAGE_TRANSPORT, PADDING_MULTIPLE, RESPONSE_SIZE,
+                        MESSAGE_TRANSPORT, PADDING_MULTIPLE, RESPONSE_SIZE,
                         TRANSPORT_MIN_SIZE)
 
 # Initiation (type 1)

@@ -157,6 +157,16 @@ def consume_initiation(identity, msg, handshake_for, now):
 
 # --- Response: <- e, ee, se, psk, {} ---
 
+def _response_chain(hs, e_pub, dh_ee, dh_se):
+    """e, ee, se, psk of the response (protocol.md §2), the same on both sides: (h, ck, key)."""
+    h = _mix_hash(hs.hash, e_pub)
+    ck = crypto.kdf(hs.chaining_key, e_pub, 1)[0]
+    ck = crypto.kdf(ck, dh_ee, 1)[0]
+    ck = crypto.kdf(ck, dh_se, 1)[0]
+    ck, tau, key = crypto.kdf(ck, hs.preshared_key, 3)
+    return _mix_hash(h, tau), ck, key
+
+
 def create_response(hs, ephemeral_private, sender_index):
     """The 92-byte response to a consumed initiation, without mac1/mac2."""
     msg = new_message(MESSAGE_RESPONSE, RESPONSE_SIZE)
@@ -164,14 +174,9 @@ def create_response(hs, ephemeral_private, sender_index):
     # e
     e_pub = crypto.public_key(ephemeral_private)
     msg[RESP_EPHEMERAL:RESP_EPHEMERAL + 32] = e_pub
-    h = _mix_hash(hs.hash, e_pub)
-    ck = crypto.kdf(hs.chaining_key, e_pub, 1)[0]
-    # ee, se
-    ck = crypto.kdf(ck, _dh(ephemeral_private, hs.remote_ephemeral), 1)[0]
-    ck = crypto.kdf(ck, _dh(ephemeral_private, hs.remote_static), 1)[0]
-    # psk
-    ck, tau, key = crypto.kdf(ck, hs.preshared_key, 3)
-    h = _mix_hash(h, tau)
+    # ee, se, psk
+    h, ck, key = _response_chain(hs, e_pub, _dh(ephemeral_private, hs.remote_ephemeral),
+                                 _dh(ephemeral_private, hs.remote_static))
     # {}
     enc = crypto.aead_encrypt(key, 0, b"", h)
     msg[RESP_EMPTY:RESP_EMPTY + 16] = enc
@@ -186,15 +191,9 @@ def consume_response(identity, hs, msg):
     """Verify a response to our initiation (mac1 checked, hs in CREATED_INITIATION)."""
     mv = memoryview(msg)
     e_remote = bytes(mv[RESP_EPHEMERAL:RESP_EPHEMERAL + 32])
-    # e
-    h = _mix_hash(hs.hash, e_remote)
-    ck = crypto.kdf(hs.chaining_key, e_remote, 1)[0]
-    # ee, se (initiator side of se: DH(S_i, E_r))
-    ck = crypto.kdf(ck, _dh(hs.ephemeral_private, e_remote), 1)[0]
-    ck = crypto.kdf(ck, _dh(identity.private, e_remote), 1)[0]
-    # psk
-    ck, tau, key = crypto.kdf(ck, hs.preshared_key, 3)
-    h = _mix_hash(h, tau)
+    # e, ee, se (initiator side of se: DH(S_i, E_r)), psk
+    h, ck, key = _response_chain(hs, e_remote, _dh(hs.ephemeral_private, e_remote),
+                                 _dh(identity.private, e_remote))
     # {}
     enc = mv[RESP_EMPTY:RESP_EMPTY + 16]
     if crypto.aead_decrypt(key, 0, enc, h) is None:

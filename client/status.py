@@ -1,7 +1,6 @@
 """Human-readable status, close to `wg show` plus this client's counters (keepalive.md)."""
 from binascii import b2a_base64
 
-from .compat import ticks_diff
 
 
 def b64(key):
@@ -65,6 +64,6 @@ def lines(client, now):
                     s["handshakes"]["initiator"], s["handshakes"]["responder"]),
                 "  drops: %s" % _counts(s["drops"]),
                 "  timer wake-ups: %d" % s["wakeups"]]
-        if ka.deadline is not None:
-            out.append("  next keepalive/refresh in: %.1f s" % (ticks_diff(ka.deadline, now) / 1000))
+        if s["keepalive_deadline_ms"] is not None:
+            out.append("  next keepalive/refresh in: %.1f s" % (s["keepalive_deadline_ms"] / 1000))
     return out

@@ -7,7 +7,6 @@ import os
 import sys
 
 MICROPYTHON = sys.implementation.name == "micropython"
-ROOT = __file__.rsplit("/", 2)[0] if "/" in __file__ else ".."
 
 
 class Skipped:

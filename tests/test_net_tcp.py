@@ -86,7 +86,6 @@ def test_rto_backs_off_exponentially_and_gives_up():
     client.send(b"x" * 100)
     p.exchange()
     times = []
-    start = p.now
     for _ in range(600):
         before = len(p.sent("host"))
         p.advance(1000)

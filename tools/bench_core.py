@@ -12,7 +12,7 @@ sys.path.insert(0, ".")
 from client import noise  # noqa: E402
 from client.compat import ticks_diff  # noqa: E402
 from tests.wgpair import IP_A, IP_B, Pair, ipv4  # noqa: E402
-from tools.bench_crypto import MICROPYTHON, median_us, runtime_name  # noqa: E402
+from tools.bench_crypto import median_us, runtime_name  # noqa: E402
 
 
 def handshake_costs():

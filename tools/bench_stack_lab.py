@@ -9,7 +9,6 @@ import os
 import re
 import sys
 import threading
-import time
 
 sys.path.insert(0, __file__.rsplit("/", 2)[0])
 

@@ -13,6 +13,7 @@ try:
 except ImportError:  # MicroPython, or CPython without pycryptodome
     _pycryptodome = None
 from . import backend_pure as _pure
+from . import curve25519
 
 KEY_SIZE = 32
 TAG_SIZE = 16
@@ -67,10 +68,7 @@ def _sealed(value):
 
 def generate_private():
     """A fresh clamped private key from the OS's random source."""
-    k = bytearray(os.urandom(KEY_SIZE))
-    k[0] &= 248
-    k[31] = (k[31] & 127) | 64
-    return bytes(k)
+    return bytes(curve25519.clamp(os.urandom(KEY_SIZE)))
 
 
 def public_key(private):

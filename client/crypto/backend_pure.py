@@ -13,7 +13,7 @@ try:
 except (ImportError, SyntaxError, NotImplementedError):  # CPython, or a port without the emitter
     from . import primitives as _hot
     name = "pure"
-from .primitives import BLAKE2S_IV
+from .primitives import BLAKE2S_IV, ct_equal
 
 _ZERO32 = bytes(32)  # encrypted with block 0 to give the Poly1305 one-time key
 
@@ -45,19 +45,11 @@ def open_(key, nonce12, sealed, ad):
     _hot.chacha20_xor(key, nonce12, 0, _ZERO32, otk)
     n = len(sealed) - 16
     ct = memoryview(sealed)[:n]
-    if not _equal(_hot.poly1305_aead(otk, ad, ct), memoryview(sealed)[n:]):
+    if not ct_equal(_hot.poly1305_aead(otk, ad, ct), memoryview(sealed)[n:], 16):
         return None
     out = bytearray(n)
     _hot.chacha20_xor(key, nonce12, 1, ct, out)
     return bytes(out)
-
-
-def _equal(a, b):
-    # Compare every byte: the time does not depend on where a forged tag first differs.
-    diff = 0
-    for i in range(16):
-        diff |= a[i] ^ b[i]
-    return diff == 0
 
 
 def aead_encrypt(key, counter, plaintext, ad):

@@ -10,6 +10,14 @@ _SIGMA = (0x61707865, 0x3320646E, 0x79622D32, 0x6B206574)  # "expand 32-byte k"
 _P1305 = (1 << 130) - 5
 
 
+def ct_equal(a, b, n):
+    """True if the first n bytes are equal; every byte is compared (no early exit on a forgery)."""
+    diff = 0
+    for i in range(n):
+        diff |= a[i] ^ b[i]
+    return diff == 0
+
+
 def _rounds(x):
     # 10 double rounds (RFC 8439 §2.3): columns then diagonals.
     for _ in range(10):

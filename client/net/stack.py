@@ -23,7 +23,8 @@ _EPHEMERAL_FIRST = 49152
 class Stack:
     def __init__(self, addresses, mtu=1420, random_bytes=os.urandom, max_connections=4, rx_size=4096,
                  tx_size=4096, udp_queue=8, time_wait_ms=2000, icmp_per_second=10):
-        self.addresses = [parse_cidr(a)[1] for a in addresses if parse_cidr(a)[0] == 4]
+        parsed = [parse_cidr(a) for a in addresses]
+        self.addresses = [net for version, net, _ in parsed if version == 4]
         self.mtu = mtu
         self.random_bytes = random_bytes
         self.max_connections = max_connections
@@ -155,9 +156,12 @@ class Stack:
             self._reset(header, seg)
 
     def _reset(self, header, seg):
+        self.send_reset((header.dst, seg.dst_port), (header.src, seg.src_port), seg)
+
+    def send_reset(self, local, remote, seg):
+        """The RST answering an unwanted segment (RFC 9293 §3.10.7.1)."""
         seq, ack, flags = tcp.reset_for(seg)
-        self._ip(header.dst, header.src, ipv4.PROTO_TCP,
-                 tcp.emit(header.dst, header.src, seg.dst_port, seg.src_port, seq, ack, flags, 0))
+        self.send_tcp(local, remote, tcp.emit(local[0], remote[0], local[1], remote[1], seq, ack, flags, 0))
 
     def _room_for_connection(self):
         if len(self.tcp) < self.max_connections:

@@ -403,7 +403,7 @@ class Connection:
     def _arrives_syn_sent(self, seg, now):
         if seg.flags & ACK and (_le(seg.ack, self.iss) or _lt(self.snd_max, seg.ack)):
             if not seg.flags & RST:
-                self._send_reset(seg)
+                self.stack.send_reset(self.local, self.remote, seg)
             return
         if seg.flags & RST:
             if seg.flags & ACK:
@@ -426,16 +426,11 @@ class Connection:
             self.state = SYN_RECEIVED  # simultaneous open
             self._send_syn(now)
 
-    def _send_reset(self, seg):
-        seq, ack, flags = reset_for(seg)
-        self.stack.send_tcp(self.local, self.remote,
-                            emit(self.local[0], self.remote[0], self.local[1], self.remote[1], seq, ack, flags, 0))
-
     def _arrives_ack(self, seg, now):
         """Process seg.ack; False when the segment must go no further."""
         if self.state == SYN_RECEIVED:
             if not (_lt(self.snd_una, seg.ack) and _le(seg.ack, self.snd_max)):
-                self._send_reset(seg)
+                self.stack.send_reset(self.local, self.remote, seg)
                 return False
             self.state = ESTABLISHED
             if self.listener is not None:
