@@ -74,6 +74,22 @@ def _mix_hash(h, data):
     return crypto.blake2s(bytes(h) + bytes(data))
 
 
+def _encrypt_and_hash(msg, offset, key, plaintext, h):
+    """Noise EncryptAndHash into msg[offset:]; returns the new hash."""
+    enc = crypto.aead_encrypt(key, 0, plaintext, h)
+    msg[offset:offset + len(enc)] = enc
+    return _mix_hash(h, enc)
+
+
+def _decrypt_and_hash(msg, offset, size, key, h, reason):
+    """Noise DecryptAndHash of msg[offset:offset + size]: (plaintext, new hash); Rejected(reason)."""
+    enc = memoryview(msg)[offset:offset + size]
+    plaintext = crypto.aead_decrypt(key, 0, enc, h)
+    if plaintext is None:
+        raise Rejected(reason)
+    return plaintext, _mix_hash(h, enc)
+
+
 def _dh(private, public):
     try:
         return crypto.x25519(private, public)
@@ -96,15 +112,11 @@ def create_initiation(identity, hs, ephemeral_private, sender_index, timestamp):
     # es
     ck, key = crypto.kdf(ck, _dh(ephemeral_private, hs.remote_static), 2)
     # s
-    enc = crypto.aead_encrypt(key, 0, identity.public, h)
-    msg[INIT_STATIC:INIT_STATIC + 48] = enc
-    h = _mix_hash(h, enc)
+    h = _encrypt_and_hash(msg, INIT_STATIC, key, identity.public, h)
     # ss
     ck, key = crypto.kdf(ck, hs.precomputed_ss, 2)
     # {t}
-    enc = crypto.aead_encrypt(key, 0, timestamp, h)
-    msg[INIT_TIMESTAMP:INIT_TIMESTAMP + 28] = enc
-    h = _mix_hash(h, enc)
+    h = _encrypt_and_hash(msg, INIT_TIMESTAMP, key, timestamp, h)
     hs.ephemeral_private[:] = ephemeral_private
     hs.local_index = sender_index
     hs._commit(CREATED_INITIATION, h, ck)
@@ -117,8 +129,7 @@ def consume_initiation(identity, msg, handshake_for, now):
     `handshake_for(static_public)` finds the Handshake of a configured peer or returns None.
     Raises Rejected(reason) without touching any state on failure.
     """
-    mv = memoryview(msg)
-    e_remote = bytes(mv[INIT_EPHEMERAL:INIT_EPHEMERAL + 32])
+    e_remote = bytes(msg[INIT_EPHEMERAL:INIT_EPHEMERAL + 32])
     h = _mix_hash(HASH0, identity.public)
     # e
     h = _mix_hash(h, e_remote)
@@ -126,22 +137,14 @@ def consume_initiation(identity, msg, handshake_for, now):
     # es
     ck, key = crypto.kdf(ck, _dh(identity.private, e_remote), 2)
     # s
-    enc = mv[INIT_STATIC:INIT_STATIC + 48]
-    static = crypto.aead_decrypt(key, 0, enc, h)
-    if static is None:
-        raise Rejected("bad_initiation")
-    h = _mix_hash(h, enc)
+    static, h = _decrypt_and_hash(msg, INIT_STATIC, 48, key, h, "bad_initiation")
     hs = handshake_for(static)
     if hs is None:
         raise Rejected("unknown_peer")
     # ss
     ck, key = crypto.kdf(ck, hs.precomputed_ss, 2)
     # {t}
-    enc = mv[INIT_TIMESTAMP:INIT_TIMESTAMP + 28]
-    timestamp = crypto.aead_decrypt(key, 0, enc, h)
-    if timestamp is None:
-        raise Rejected("bad_initiation")
-    h = _mix_hash(h, enc)
+    timestamp, h = _decrypt_and_hash(msg, INIT_TIMESTAMP, 28, key, h, "bad_initiation")
     if timestamp <= hs.latest_timestamp:  # big-endian TAI64N: bytewise order is time order
         raise Rejected("replayed_timestamp")
     last = hs.last_initiation_consumed
@@ -178,9 +181,7 @@ def create_response(hs, ephemeral_private, sender_index):
     h, ck, key = _response_chain(hs, e_pub, _dh(ephemeral_private, hs.remote_ephemeral),
                                  _dh(ephemeral_private, hs.remote_static))
     # {}
-    enc = crypto.aead_encrypt(key, 0, b"", h)
-    msg[RESP_EMPTY:RESP_EMPTY + 16] = enc
-    h = _mix_hash(h, enc)
+    h = _encrypt_and_hash(msg, RESP_EMPTY, key, b"", h)
     hs.ephemeral_private[:] = ephemeral_private
     hs.local_index = sender_index
     hs._commit(CREATED_RESPONSE, h, ck)
@@ -189,16 +190,12 @@ def create_response(hs, ephemeral_private, sender_index):
 
 def consume_response(identity, hs, msg):
     """Verify a response to our initiation (mac1 checked, hs in CREATED_INITIATION)."""
-    mv = memoryview(msg)
-    e_remote = bytes(mv[RESP_EPHEMERAL:RESP_EPHEMERAL + 32])
+    e_remote = bytes(msg[RESP_EPHEMERAL:RESP_EPHEMERAL + 32])
     # e, ee, se (initiator side of se: DH(S_i, E_r)), psk
     h, ck, key = _response_chain(hs, e_remote, _dh(hs.ephemeral_private, e_remote),
                                  _dh(identity.private, e_remote))
     # {}
-    enc = mv[RESP_EMPTY:RESP_EMPTY + 16]
-    if crypto.aead_decrypt(key, 0, enc, h) is None:
-        raise Rejected("bad_response")
-    h = _mix_hash(h, enc)
+    _, h = _decrypt_and_hash(msg, RESP_EMPTY, 16, key, h, "bad_response")
     hs.remote_index = u32(msg, RESP_SENDER)
     hs._commit(CONSUMED_RESPONSE, h, ck)
     return hs
