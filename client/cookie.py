@@ -8,7 +8,7 @@ import struct
 
 from . import crypto
 from .compat import ticks_diff
-from .crypto.primitives import ct_equal
+from .crypto.common import ct_equal
 from .constants import (COOKIE_FRESH_MS, COOKIE_REPLY_SIZE, COOKIE_SECRET_MAX_AGE_MS, LABEL_COOKIE,
                         LABEL_MAC1, MESSAGE_COOKIE_REPLY)
 from .messages import COOKIE_ENCRYPTED, COOKIE_NONCE, COOKIE_RECEIVER, new_message

@@ -30,3 +30,15 @@ def warning(msg):
 
 def error(msg):
     _log("error", msg)
+
+
+def format_endpoint(endpoint):
+    """(host, port) tuples, lwIP tuples, or raw sockaddr_in bytes (MicroPython unix) as host:port."""
+    if endpoint is None:
+        return "(none)"
+    if isinstance(endpoint, (bytes, bytearray)) and len(endpoint) >= 8 and endpoint[0] == 2:
+        return "%d.%d.%d.%d:%d" % (endpoint[4], endpoint[5], endpoint[6], endpoint[7],
+                                   (endpoint[2] << 8) | endpoint[3])
+    if isinstance(endpoint, tuple) and len(endpoint) >= 2:
+        return "%s:%d" % (endpoint[0], endpoint[1])
+    return repr(endpoint)

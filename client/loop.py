@@ -3,8 +3,10 @@
 It sleeps in poll() until the core's next deadline or a packet (UDP socket or TUN) - no periodic
 tick, no busy polling - then feeds what arrived to the core and sends what the core produced.
 """
+import gc
 import select
 import socket
+import time
 
 from . import log
 from .compat import MICROPYTHON, ticks_diff, ticks_ms
@@ -13,10 +15,12 @@ from .device import Device
 from .keepalive import PowerKeepalive, StandardKeepalive
 from .net.stack import Stack
 from .timers import earliest
-from .status import format_endpoint
+from .log import format_endpoint
 
 _RECV_BURST = 64  # datagrams read per wake-up before timers get their turn
 _REFRESOLVE_EVERY = 3  # handshake retries between DNS lookups of a peer's endpoint name
+_OOM_BACKOFF_MS = 5  # doubled per consecutive MemoryError: 10, 20, ... ms
+_OOM_BACKOFF_MAX_MS = 1000
 
 current = None  # the running Client, for client.status() on a board
 
@@ -48,13 +52,13 @@ def _local_address(endpoint):
 def _heap_in_use():
     if not MICROPYTHON:
         return None
-    import gc
     gc.collect()
     return gc.mem_alloc()
 
 
 class Client:
-    def __init__(self, cfg, name="wgm0"):
+    def __init__(self, cfg, name="wgm0", buffers=None):
+        """buffers: from stack_buffers(cfg), allocated early (see there); made here when not given."""
         self.cfg = cfg
         self.name = name
         self.clock = Clock(cfg.state_file)
@@ -71,7 +75,7 @@ class Client:
         self.stack = None
         self.tun = None
         self.forwarder = None
-        self.network = None  # device programs' API (client.net.api), with netif "stack"
+        self.network = None  # device programs' API (client.net.api): loaded by network_api()
         self.poller = select.poll()
         if cfg.netif == "tun":
             from .netif_tun import Tun
@@ -79,9 +83,8 @@ class Client:
             self.tun = Tun(name, cfg.addresses, routes, cfg.mtu)
         else:
             self.stack = Stack(cfg.addresses, mtu=cfg.mtu, max_connections=cfg.tcp_connections,
-                               rx_size=cfg.tcp_buffer, tx_size=cfg.tcp_buffer, udp_queue=cfg.udp_queue)
-            from .net.api import Network
-            self.network = Network(self.stack)
+                               rx_size=cfg.tcp_buffer, tx_size=cfg.tcp_buffer, udp_queue=cfg.udp_queue, buffers=buffers)
+            self.stack.sink = self._tunnel_packet
             if cfg.forward:
                 from .net.forward import Forwarder
                 self.forwarder = Forwarder(self.stack, cfg.forward, self.poller)
@@ -92,6 +95,19 @@ class Client:
         self.recreate_socket = False
         self.peak_connections = 0
         self.heap_at_peak = None  # MicroPython: gc.mem_alloc() after a collect, at the most connections
+        self.now = ticks_ms()  # the current wake-up's time, for the stack's sink
+        self.out_of_memory = 0  # steps cut short by MemoryError (boards under memory pressure)
+        self.oom_streak = 0  # consecutive ones: the next step waits longer
+
+    def network_api(self):
+        """The device-program API over the stack, loaded on first use: a client that only forwards
+        never holds that code in RAM."""
+        if self.network is None:
+            if self.stack is None:
+                raise OSError("device programs need netif \"stack\"")
+            from .net.api import Network
+            self.network = Network(self.stack)
+        return self.network
 
     # --- sockets and names ---
 
@@ -152,6 +168,10 @@ class Client:
             except OSError:
                 return  # EAGAIN: drained (other errors: the next send finds out)
             self.device.receive(data, source, now)
+            # Each datagram all the way through before the next is read: a burst of 64 never
+            # sits in RAM as 64 decrypted packets plus their replies.
+            self._deliver_inbox(now)
+            self._flush(now)
 
     def _read_tun(self, now):
         for _ in range(_RECV_BURST):
@@ -159,10 +179,12 @@ class Client:
             if packet is None:
                 return
             self.device.send_packet(packet, now)
+            self._flush(now)
 
     def _deliver_inbox(self, now):
-        inbox, self.device.inbox = self.device.inbox, []
-        for packet, _ in inbox:
+        inbox = self.device.inbox
+        while inbox:
+            packet = inbox.pop(0)[0]
             if self.tun is not None:
                 self.tun.write(packet)
             else:
@@ -176,27 +198,29 @@ class Client:
             stack.poll(now)
         if self.forwarder is not None:
             self.forwarder.service(now)
-        if self.network.tasks:
+        if self.network is not None and self.network.tasks:
             self.network.run(now)
         stack.flush(now)
         if len(stack.tcp) > self.peak_connections:
             self.peak_connections = len(stack.tcp)
             self.heap_at_peak = _heap_in_use()
-        outbox, stack.outbox = stack.outbox, []
-        for packet in outbox:
-            self.device.send_packet(packet, now)
+
+    def _tunnel_packet(self, packet):
+        # The stack's sink: sealed and sent as soon as it is built (one packet in RAM at a time).
+        self.device.send_packet(packet, self.now)
+        self._flush(self.now)
 
     def _flush(self, now):
-        while self.device.outbox:
-            outbox, self.device.outbox = self.device.outbox, []
-            for datagram, endpoint in outbox:
-                if endpoint is None:
-                    continue
-                try:
-                    self.sock.sendto(datagram, endpoint)
-                except OSError as e:
-                    log.warning("send failed: %s" % e)
-                    self.recreate_socket = True
+        outbox = self.device.outbox
+        while outbox:
+            datagram, endpoint = outbox.pop(0)
+            if endpoint is None:
+                continue
+            try:
+                self.sock.sendto(datagram, endpoint)
+            except OSError as e:
+                log.warning("send failed: %s" % e)
+                self.recreate_socket = True
 
     # --- the loop ---
 
@@ -206,7 +230,7 @@ class Client:
             d = earliest(d, self.stack.next_deadline())
             if self.forwarder is not None:
                 d = earliest(d, self.forwarder.next_deadline())
-            if self.network.tasks:
+            if self.network is not None and self.network.tasks:
                 d = earliest(d, self.network.next_deadline())
         if d is None:
             return -1  # nothing armed: sleep until a packet arrives
@@ -228,10 +252,26 @@ class Client:
 
     def step(self):
         """Sleep until something is due, then handle it."""
+        if self.oom_streak:
+            # Back off (10 ms doubling to 1 s) rather than spin on a packet that keeps failing.
+            time.sleep(min(_OOM_BACKOFF_MAX_MS, _OOM_BACKOFF_MS << self.oom_streak) / 1000)
         now = ticks_ms()
         events = self.poller.poll(self._timeout_ms(now))
-        now = ticks_ms()
+        now = self.now = ticks_ms()
         self.wakeups += 1
+        try:
+            self._handle(events, now)
+            self.oom_streak = 0
+        except MemoryError:
+            # A board's heap ran out mid-packet: that packet is lost (TCP and the handshake retry),
+            # the client is not. Counted in the status; collected now so the next step has room.
+            self.out_of_memory += 1
+            self.oom_streak = min(self.oom_streak + 1, 8)
+            if self.out_of_memory & (self.out_of_memory - 1) == 0:  # 1, 2, 4, 8...: not a log flood
+                log.warning("out of memory (%d times): a packet was dropped" % self.out_of_memory)
+            gc.collect()
+
+    def _handle(self, events, now):
         for obj, _ in events:
             if obj is self.sock or (not MICROPYTHON and obj == self.sock.fileno()):
                 self._read_socket(now)
@@ -262,8 +302,9 @@ class Client:
     def close(self):
         if self.forwarder is not None:
             self.forwarder.close()
-            self._run_stack(ticks_ms())
-            self._flush(ticks_ms())
+            self.now = ticks_ms()
+            self._run_stack(self.now)
+            self._flush(self.now)
         if self.tun is not None:
             self.tun.close()
             self.tun = None

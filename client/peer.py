@@ -118,11 +118,13 @@ class Peer:
         counter = kp.send_counter
         kp.send_counter += 1
         n = len(packet)
-        pad = padded_length(n, self.device.mtu) - n
-        sealed = crypto.aead_encrypt(kp.send_key, counter, bytes(packet) + bytes(pad) if pad else packet, b"")
-        msg = bytearray(TRANSPORT_HEADER_SIZE + len(sealed))
+        padded = padded_length(n, self.device.mtu)
+        # One allocation per packet: header, packet and zero padding are laid out in the datagram
+        # itself and sealed in place.
+        msg = bytearray(TRANSPORT_HEADER_SIZE + padded + crypto.TAG_SIZE)
         struct.pack_into("<IIQ", msg, 0, MESSAGE_TRANSPORT, kp.remote_index, counter)
-        msg[TRANSPORT_HEADER_SIZE:] = sealed
+        msg[TRANSPORT_HEADER_SIZE:TRANSPORT_HEADER_SIZE + n] = packet
+        crypto.aead_encrypt_into(kp.send_key, counter, memoryview(msg)[TRANSPORT_HEADER_SIZE:], padded)
         self._authenticated_sent(now)
         return msg
 

@@ -1,22 +1,11 @@
 """Human-readable status, close to `wg show` plus this client's counters (keepalive.md)."""
 from binascii import b2a_base64
 
+from .log import format_endpoint
 
 
 def b64(key):
     return b2a_base64(key).decode().strip()
-
-
-def format_endpoint(endpoint):
-    """(host, port) tuples, lwIP tuples, or raw sockaddr_in bytes (MicroPython unix) as host:port."""
-    if endpoint is None:
-        return "(none)"
-    if isinstance(endpoint, (bytes, bytearray)) and len(endpoint) >= 8 and endpoint[0] == 2:
-        return "%d.%d.%d.%d:%d" % (endpoint[4], endpoint[5], endpoint[6], endpoint[7],
-                                   (endpoint[2] << 8) | endpoint[3])
-    if isinstance(endpoint, tuple) and len(endpoint) >= 2:
-        return "%s:%d" % (endpoint[0], endpoint[1])
-    return repr(endpoint)
 
 
 def _ago(ms):
@@ -35,6 +24,7 @@ def lines(client, now):
            "  public key: %s" % b64(dev.identity.public),
            "  listening port: %s" % (client.port or "(chosen by the system)"),
            "  loop wake-ups: %d" % client.wakeups,
+           "  out of memory: %d" % client.out_of_memory,
            "  drops: %s" % _counts(dev.drops)]
     stack = client.stack
     if stack is not None:

@@ -55,6 +55,21 @@ def test_rfc8439_a5_through_the_counter_api():
         assert crypto.aead_encrypt(A5_KEY, A5_COUNTER, A5_PLAIN, A5_AAD) == A5_CT + A5_TAG, name
 
 
+def test_aead_encrypt_into_matches_aead_encrypt_in_place():
+    # The transport path seals in place inside a larger datagram buffer (after a 16-byte header).
+    key = bytes(range(1, 33))
+    for name in backends():
+        crypto.use(name)
+        for n in (0, 1, 15, 16, 17, 63, 64, 65, 200, 1420):
+            plain = bytes((i * 7 + n) & 0xFF for i in range(n))
+            buf = bytearray(16 + n + 16)
+            buf[16:16 + n] = plain
+            crypto.aead_encrypt_into(key, 1000 + n, memoryview(buf)[16:], n)
+            assert bytes(buf[16:]) == crypto.aead_encrypt(key, 1000 + n, plain, b""), (name, n)
+            assert crypto.aead_decrypt(key, 1000 + n, memoryview(buf)[16:], b"") == plain, (name, n)
+            assert buf[:16] == bytes(16), (name, n)  # nothing written before the slice
+
+
 def test_hchacha20_draft_2_2_1():
     key = bytes(range(32))
     nonce = unhex("000000090000004a0000000031415927")

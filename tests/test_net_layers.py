@@ -124,6 +124,16 @@ def test_checksums_cross_checked_with_scapy():
     assert echo[20:] == raw(ICMP(type=8, id=5, seq=6) / b"abc")
 
 
+def test_emit_with_headroom_is_the_same_segment_after_the_room():
+    # The stack builds whole packets in one buffer: the segment after 20 bytes left for the IP header.
+    t = tcp.emit(ME, SERVER, 80, 40000, 7, 9, tcp.ACK | tcp.SYN, 512, b"data", 1380)
+    th = tcp.emit(ME, SERVER, 80, 40000, 7, 9, tcp.ACK | tcp.SYN, 512, b"data", 1380, headroom=20)
+    assert th[20:] == t and th[:20] == bytes(20)
+    u = udp.emit(ME, SERVER, 5353, 53, b"query")
+    uh = udp.emit(ME, SERVER, 5353, 53, b"query", 20)
+    assert uh[20:] == u and uh[:20] == bytes(20)
+
+
 @cpython_only("hypothesis")
 def test_random_packets_never_raise_nor_disturb_a_connection():
     from hypothesis import given, settings, strategies as st

@@ -1,6 +1,7 @@
 """TCP with a fake clock: handshakes both ways, data, loss, reordering, zero window, FIN, RST, caps."""
 from client.compat import ticks_diff
 from client.net import tcp
+from client.net.ring import Ring
 from tests.netpair import DEV_IP, HOST_IP, NetPair
 
 
@@ -99,7 +100,7 @@ def test_rto_backs_off_exponentially_and_gives_up():
 
 
 def test_rtt_estimate_follows_rfc6298():
-    c = tcp.Connection(type("S", (), {"mtu": 1420})(), (DEV_IP, 1), (HOST_IP, 2), 0, 100, 100, 0)
+    c = tcp.Connection(type("S", (), {"mtu": 1420})(), (DEV_IP, 1), (HOST_IP, 2), 0, Ring(100), Ring(100), 0)
     c._rtt_sample(100)
     assert (c.srtt, c.rttvar) == (100, 50) and c.rto_ms == 300
     c._rtt_sample(100)
@@ -201,3 +202,28 @@ def test_buffers_are_bounded():
     assert client.send(bytes(100_000)) == 4096  # the host's default send buffer
     p.exchange()
     assert len(server.rx) <= 1500
+
+
+def test_buffers_come_from_a_pool_and_never_leak_between_connections():
+    # All connection buffers are allocated when the stack is made; a forgotten connection gives its
+    # rings back emptied and keeps none, so its late reads see nothing of the next connection's data.
+    p = NetPair(max_connections=1)
+    rings = p.dev.free_buffers[0]
+    accepted = []
+    p.dev.listen(80, on_accept=accepted.append)
+    first = p.host.connect(DEV_IP, 80, p.now)
+    p.exchange()
+    old = accepted[0]
+    assert (old.rx, old.tx) == rings and not p.dev.free_buffers
+    first.send(b"unread by the device")
+    p.exchange()
+    first.abort()
+    p.exchange()
+    assert old.state == tcp.CLOSED and p.dev.free_buffers == [rings] and len(rings[0]) == 0
+    second = p.host.connect(DEV_IP, 80, p.now)
+    p.exchange()
+    second.send(b"for the second connection only")
+    p.exchange()
+    new = accepted[1]
+    assert new.rx is rings[0] and old.recv() == b"" and old.send(b"x") == 0
+    assert new.recv() == b"for the second connection only"

@@ -93,6 +93,16 @@ def aead_encrypt(key, counter, plaintext, ad):
                                  _buf(plaintext, "plaintext"), _buf(ad, "ad"))
 
 
+def aead_encrypt_into(key, counter, buf, n):
+    """The transport path, in place and without copies: buf[:n] (the padded packet) becomes the
+    ciphertext and buf[n:n + 16] the tag; the associated data is empty (protocol.md §5)."""
+    if not isinstance(buf, (bytearray, memoryview)):
+        raise ValueError("buf must be a bytearray or memoryview, not %s" % type(buf).__name__)
+    if not isinstance(n, int) or not 0 <= n <= len(buf) - TAG_SIZE:
+        raise ValueError("n must leave room for the 16-byte tag in buf")
+    _backend.seal_into(_buf(key, "key", KEY_SIZE), _counter(counter), buf, n)
+
+
 def aead_decrypt(key, counter, ciphertext_and_tag, ad):
     return _backend.aead_decrypt(_buf(key, "key", KEY_SIZE), _counter(counter),
                                  _sealed(ciphertext_and_tag), _buf(ad, "ad"))

@@ -13,9 +13,10 @@ try:
 except (ImportError, SyntaxError, NotImplementedError):  # CPython, or a port without the emitter
     from . import primitives as _hot
     name = "pure"
-from .primitives import BLAKE2S_IV, ct_equal
+from .common import BLAKE2S_IV, ct_equal
 
 _ZERO32 = bytes(32)  # encrypted with block 0 to give the Poly1305 one-time key
+_OTK = bytearray(32)  # seal_into's one-time key: the transport path allocates nothing for it
 
 
 def x25519(private, public):
@@ -38,6 +39,15 @@ def seal(key, nonce12, plaintext, ad):
     _hot.chacha20_xor(key, nonce12, 1, plaintext, out)
     out[-16:] = _hot.poly1305_aead(otk, ad, memoryview(out)[:len(plaintext)])
     return bytes(out)
+
+
+def seal_into(key, counter, buf, n):
+    nonce12 = _nonce(counter)
+    _hot.chacha20_xor(key, nonce12, 0, _ZERO32, _OTK)
+    mv = memoryview(buf)
+    ct = mv[:n]
+    _hot.chacha20_xor(key, nonce12, 1, ct, ct)
+    mv[n:n + 16] = _hot.poly1305_aead(_OTK, b"", ct)
 
 
 def open_(key, nonce12, sealed, ad):

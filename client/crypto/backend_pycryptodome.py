@@ -63,6 +63,14 @@ def seal(key, nonce, plaintext, ad):
     return ct + _tag(otk, ad, ct)
 
 
+def seal_into(key, counter, buf, n):
+    c, otk = _keystream(key, b"\x00\x00\x00\x00" + counter.to_bytes(8, "little"))
+    mv = memoryview(buf)
+    ct = mv[:n]
+    c.encrypt(ct, output=ct)
+    mv[n:n + 16] = _tag(otk, b"", ct)
+
+
 def open_(key, nonce, sealed, ad):
     c, otk = _keystream(key, nonce)
     n = len(sealed) - 16

@@ -5,17 +5,11 @@ with native code for MicroPython ports that have the viper emitter; `backend_pur
 """
 import struct
 
+from .common import BLAKE2S_IV
+
 _M32 = 0xFFFFFFFF
 _SIGMA = (0x61707865, 0x3320646E, 0x79622D32, 0x6B206574)  # "expand 32-byte k"
 _P1305 = (1 << 130) - 5
-
-
-def ct_equal(a, b, n):
-    """True if the first n bytes are equal; every byte is compared (no early exit on a forgery)."""
-    diff = 0
-    for i in range(n):
-        diff |= a[i] ^ b[i]
-    return diff == 0
 
 
 def _rounds(x):
@@ -96,10 +90,6 @@ _BLAKE2S_SIGMA = (
     (6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5),
     (10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0),
 )
-BLAKE2S_IV = (0x6A09E667, 0xBB67AE85, 0x3C6EF372, 0xA54FF53A,
-              0x510E527F, 0x9B05688C, 0x1F83D9AB, 0x5BE0CD19)
-
-
 def blake2s_compress(h, block, t, last):
     """RFC 7693 §3.2 F: mixes the 64-byte `block` into the eight words of `h` (an array('I'))."""
     m = struct.unpack("<16I", block)

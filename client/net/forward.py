@@ -14,7 +14,6 @@ from ..compat import ticks_add, ticks_diff
 from ..timers import earliest
 from . import tcp
 
-_CHUNK = 4096
 _UDP_FLOW_IDLE_MS = 60_000
 _POLLIN = select.POLLIN
 _POLLOUT = select.POLLOUT
@@ -28,11 +27,26 @@ def _would_block(e):
     return e.args and e.args[0] in (errno.EAGAIN, getattr(errno, "EWOULDBLOCK", errno.EAGAIN), errno.ETIMEDOUT)
 
 
+_RECV_INTO = hasattr(socket.socket, "recv_into")  # CPython; MicroPython sockets have readinto
+
+
+def _read_into(sock, view):
+    """Bytes from a non-blocking socket straight into view (a TCP send ring): the count, 0 at end of
+    stream, None when nothing is ready."""
+    if _RECV_INTO:
+        try:
+            return sock.recv_into(view)
+        except OSError as e:
+            if _would_block(e):
+                return None
+            raise
+    return sock.readinto(view)  # None when nothing is ready
+
+
 class _TcpPair:
     def __init__(self, conn, sock):
         self.conn = conn
         self.sock = sock
-        self.to_local = b""  # read from the tunnel, not yet accepted by the local socket
         self.local_eof = False
         self.tunnel_eof = False
         self.events = 0
@@ -108,43 +122,48 @@ class Forwarder:
         elif owner in self.udp_flows:
             self._udp_reply(owner)
 
+    # Data moves between the local socket and the connection's rings without copies or allocation:
+    # the socket reads into the send ring's free space and sends from the receive ring's data.
+
     def _local_to_tunnel(self, pair):
-        room = pair.conn.writable_bytes
-        if pair.local_eof or room <= 0:
-            return
-        try:
-            data = pair.sock.recv(min(room, _CHUNK))
-        except OSError as e:
-            if not _would_block(e):
-                self._local_failed(pair)
-            return
-        if data:
-            pair.conn.send(data)
-        else:
-            pair.local_eof = True
-            pair.conn.close()  # FIN after what is queued
+        while not pair.local_eof:
+            view = pair.conn.send_view()
+            if not len(view):
+                return  # our send buffer is full: the local socket is not read (backpressure)
+            try:
+                n = _read_into(pair.sock, view)
+            except OSError as e:
+                if not _would_block(e):
+                    self._local_failed(pair)
+                return
+            if n is None:
+                return
+            if n:
+                pair.conn.send_commit(n)
+            else:
+                pair.local_eof = True
+                pair.conn.close()  # FIN after what is queued
 
     def _tunnel_to_local(self, pair):
+        conn = pair.conn
         while True:
-            if not pair.to_local:
-                data = pair.conn.recv(_CHUNK)
-                if data is None:
-                    return
-                if data == b"":
+            view = conn.recv_view()
+            if not len(view):
+                if conn.eof:
                     pair.tunnel_eof = True
-                    return
-                pair.to_local = data
+                return
             try:
-                n = pair.sock.send(pair.to_local)
+                n = pair.sock.send(view)
             except OSError as e:
                 if not _would_block(e):  # reset by the local program
                     self._local_failed(pair)
                 return  # EAGAIN: the local program is slow; the tunnel window closes meanwhile
-            pair.to_local = pair.to_local[n:]
+            if not n:
+                return
+            conn.recv_consume(n)  # the window reopens only as the local program takes the data
 
     def _local_failed(self, pair):
         # The local side broke (reset, error): reset the tunnel side too; _reap removes the pair.
-        pair.to_local = b""
         pair.local_eof = pair.tunnel_eof = True
         pair.conn.abort()
 
@@ -160,15 +179,15 @@ class Forwarder:
 
     def _update_events(self, pair):
         events = (_POLLIN if pair.conn.writable_bytes > 0 and not pair.local_eof else 0) | \
-                 (_POLLOUT if pair.to_local else 0)
+                 (_POLLOUT if len(pair.conn.rx) else 0)
         if events != pair.events:
             self.poller.modify(pair.sock, events)
             pair.events = events
 
     def _reap(self, pair):
         conn = pair.conn
-        done = conn.state == tcp.CLOSED or (pair.tunnel_eof and not pair.to_local and pair.local_eof)
-        if not done and pair.tunnel_eof and not pair.to_local and not pair.local_eof:
+        done = conn.state == tcp.CLOSED or (pair.tunnel_eof and pair.local_eof)
+        if not done and pair.tunnel_eof and not pair.local_eof:
             # The tunnel side finished sending: tell the local program (half-close where possible).
             try:
                 pair.sock.shutdown(socket.SHUT_WR)

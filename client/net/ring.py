@@ -5,8 +5,9 @@
 
 
 class Ring:
-    def __init__(self, size):
-        self.buf = bytearray(size)
+    def __init__(self, size, buf=None):
+        """buf: a memoryview of size bytes to use (the stack carves its rings from one block)."""
+        self.buf = bytearray(size) if buf is None else buf
         self.size = size
         self.start = 0
         self.length = 0
@@ -32,9 +33,30 @@ class Ring:
         self.length += n
         return n
 
+    def clear(self):
+        self.start = self.length = 0
+
+    def tail(self):
+        """The contiguous free space after the data, as a memoryview to fill in place; then commit(n)."""
+        if self.length == self.size:
+            return memoryview(self.buf)[:0]
+        pos = (self.start + self.length) % self.size
+        end = self.size if self.start + self.length < self.size else self.start
+        return memoryview(self.buf)[pos:end]
+
+    def commit(self, n):
+        """n bytes written into tail() become data."""
+        self.length += n
+
+    def head(self):
+        """The contiguous data at the front, as a memoryview (consume with discard(n))."""
+        return memoryview(self.buf)[self.start:min(self.start + self.length, self.size)]
+
     def peek(self, offset, n):
         """n bytes from offset (a memoryview when contiguous, else a copy)."""
         n = min(n, self.length - offset)
+        if n <= 0:
+            return memoryview(self.buf)[:0]
         pos = (self.start + offset) % self.size
         if pos + n <= self.size:
             return memoryview(self.buf)[pos:pos + n]
@@ -43,6 +65,8 @@ class Ring:
 
     def discard(self, n):
         n = min(n, self.length)
+        if n <= 0:
+            return
         self.start = (self.start + n) % self.size
         self.length -= n
         if not self.length:

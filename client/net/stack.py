@@ -11,6 +11,7 @@ from ..allowedips import parse_cidr
 from ..compat import ticks_diff
 from ..timers import earliest
 from . import ipv4, tcp, udp
+from .ring import Ring
 from .checksum import checksum
 
 _ICMP_ECHO_REPLY = 0
@@ -22,20 +23,30 @@ _EPHEMERAL_FIRST = 49152
 
 class Stack:
     def __init__(self, addresses, mtu=1420, random_bytes=os.urandom, max_connections=4, rx_size=4096,
-                 tx_size=4096, udp_queue=8, time_wait_ms=2000, icmp_per_second=10):
+                 tx_size=4096, udp_queue=8, time_wait_ms=2000, icmp_per_second=10, buffers=None):
+        """buffers: a bytearray of max_connections * (rx_size + tx_size) bytes for the connections'
+        rings (a board allocates it before loading the code, while the heap is still in one piece)."""
         parsed = [parse_cidr(a) for a in addresses]
         self.addresses = [net for version, net, _ in parsed if version == 4]
         self.mtu = mtu
         self.random_bytes = random_bytes
         self.max_connections = max_connections
-        self.rx_size = rx_size
-        self.tx_size = tx_size
+        # Every connection's buffers are allocated here, once: a board that starts has the RAM for
+        # all its connections, and the heap never fragments around kilobyte blocks coming and going.
+        block = memoryview(buffers or bytearray(max_connections * (rx_size + tx_size)))
+        self.free_buffers = []
+        for i in range(max_connections):
+            rx = block[i * (rx_size + tx_size):]
+            self.free_buffers.append((Ring(rx_size, rx[:rx_size]), Ring(tx_size, rx[rx_size:rx_size + tx_size])))
         self.udp_queue = udp_queue
         self.time_wait_ms = time_wait_ms
         self.icmp_per_second = icmp_per_second
         self.icmp_tokens = icmp_per_second
         self.icmp_refilled = None
         self.outbox = []  # IP packets for the tunnel
+        # When set, each packet goes to sink(packet) as it is built instead of the outbox: the client's
+        # loop seals and sends it at once, so a burst never holds a list of packets in RAM.
+        self.sink = None
         self.udp = {}  # port -> UdpSocket
         self.listeners = {}  # port -> Listener
         self.tcp = {}  # (local port, remote ip, remote port) -> Connection
@@ -49,27 +60,31 @@ class Stack:
 
     # --- output ---
 
-    def _ip(self, src, dst, proto, payload):
-        packet = bytearray(ipv4.HEADER_SIZE + len(payload))
+    def _ip(self, src, dst, proto, packet):
+        """packet: the payload after ipv4.HEADER_SIZE bytes of room, where the header goes."""
         self.ident = (self.ident + 1) & 0xFFFF
-        ipv4.emit(packet, src, dst, proto, len(payload), self.ident)
-        packet[ipv4.HEADER_SIZE:] = payload
-        self.outbox.append(packet)
+        ipv4.emit(packet, src, dst, proto, len(packet) - ipv4.HEADER_SIZE, self.ident)
+        if self.sink is not None:
+            self.sink(packet)
+        else:
+            self.outbox.append(packet)
 
-    def send_tcp(self, local, remote, segment):
-        self._ip(local[0], remote[0], ipv4.PROTO_TCP, segment)
+    def send_tcp(self, local, remote, packet):
+        """packet: from tcp.emit(..., headroom=ipv4.HEADER_SIZE)."""
+        self._ip(local[0], remote[0], ipv4.PROTO_TCP, packet)
 
     def send_udp(self, port, address, payload):
         self._ip(self.addresses[0], address[0], ipv4.PROTO_UDP,
-                 udp.emit(self.addresses[0], address[0], port, address[1], payload))
+                 udp.emit(self.addresses[0], address[0], port, address[1], payload, ipv4.HEADER_SIZE))
 
     def _icmp(self, src, dst, kind, code, rest, body):
-        msg = bytearray(4 + len(rest) + len(body))
-        msg[0], msg[1] = kind, code
-        msg[4:4 + len(rest)] = rest
-        msg[4 + len(rest):] = body
-        struct.pack_into(">H", msg, 2, checksum(msg))
-        self._ip(src, dst, ipv4.PROTO_ICMP, msg)
+        h = ipv4.HEADER_SIZE
+        packet = bytearray(h + 4 + len(rest) + len(body))
+        packet[h], packet[h + 1] = kind, code
+        packet[h + 4:h + 4 + len(rest)] = rest
+        packet[h + 4 + len(rest):] = body
+        struct.pack_into(">H", packet, h + 2, checksum(packet, h, len(packet)))
+        self._ip(src, dst, ipv4.PROTO_ICMP, packet)
 
     def ping(self, dst, ident, seq, data=b"wg-micro"):
         """Send an ICMP echo request; its reply time appears in self.pings[(ident, seq)]."""
@@ -161,7 +176,8 @@ class Stack:
     def send_reset(self, local, remote, seg):
         """The RST answering an unwanted segment (RFC 9293 §3.10.7.1)."""
         seq, ack, flags = tcp.reset_for(seg)
-        self.send_tcp(local, remote, tcp.emit(local[0], remote[0], local[1], remote[1], seq, ack, flags, 0))
+        self.send_tcp(local, remote, tcp.emit(local[0], remote[0], local[1], remote[1], seq, ack, flags, 0,
+                                              headroom=ipv4.HEADER_SIZE))
 
     def _room_for_connection(self):
         if len(self.tcp) < self.max_connections:
@@ -186,7 +202,8 @@ class Stack:
 
     def _new_connection(self, local, remote, now):
         iss = struct.unpack(">I", self.random_bytes(4))[0]
-        conn = tcp.Connection(self, local, remote, iss, self.rx_size, self.tx_size, now)
+        rx, tx = self.free_buffers.pop()
+        conn = tcp.Connection(self, local, remote, iss, rx, tx, now)
         self.tcp[(local[1], remote[0], remote[1])] = conn
         return conn
 
@@ -218,10 +235,12 @@ class Stack:
 
     def _forget(self, conn):
         key = (conn.local[1], conn.remote[0], conn.remote[1])
-        if self.tcp.get(key) is conn:
-            del self.tcp[key]
+        if self.tcp.get(key) is not conn:
+            return
+        del self.tcp[key]
         if conn.state != tcp.CLOSED:
             conn._become_closed("evicted")
+        self.free_buffers.append(conn.release_buffers())
 
     # --- time ---
 

@@ -14,6 +14,7 @@ import struct
 from ..compat import const, ticks_add, ticks_diff
 from ..timers import earliest
 from .checksum import transport_checksum
+from .ipv4 import HEADER_SIZE as IP_HEADROOM
 from .ring import Ring
 
 HEADER_SIZE = const(20)
@@ -108,16 +109,18 @@ def parse(packet, start, end, src, dst):
                    memoryview(packet)[start + offset:end])
 
 
-def emit(src, dst, src_port, dst_port, seq, ack, flags, window, data=b"", mss=None):
-    """The TCP segment bytes (header, optional MSS option, data) with its checksum."""
+def emit(src, dst, src_port, dst_port, seq, ack, flags, window, data=b"", mss=None, headroom=0):
+    """The TCP segment (header, optional MSS option, data) with its checksum, at buf[headroom:]:
+    the stack passes the IP header's size so the packet is built in one buffer."""
     options = 4 if mss is not None else 0
-    seg = bytearray(HEADER_SIZE + options + len(data))
-    struct.pack_into(">HHIIHHHH", seg, 0, src_port, dst_port, seq & _M32, ack & _M32,
+    h = headroom
+    seg = bytearray(h + HEADER_SIZE + options + len(data))
+    struct.pack_into(">HHIIHHHH", seg, h, src_port, dst_port, seq & _M32, ack & _M32,
                      ((HEADER_SIZE + options) // 4) << 12 | flags, window, 0, 0)
     if mss is not None:
-        struct.pack_into(">BBH", seg, HEADER_SIZE, 2, 4, mss)
-    seg[HEADER_SIZE + options:] = data
-    struct.pack_into(">H", seg, 16, transport_checksum(seg, 0, len(seg), src, dst, 6))
+        struct.pack_into(">BBH", seg, h + HEADER_SIZE, 2, 4, mss)
+    seg[h + HEADER_SIZE + options:] = data
+    struct.pack_into(">H", seg, h + 16, transport_checksum(seg, h, len(seg), src, dst, 6))
     return seg
 
 
@@ -128,11 +131,15 @@ def reset_for(seg):
     return 0, (seg.seq + seg.length()) & _M32, RST | ACK
 
 
+_NO_RING = Ring(0)  # a forgotten connection's buffers
+
+
 class Connection:
     """One TCP connection. The application side: send(), recv(), close(), abort(), and the
     readable/writable/state properties; the stack side: segment_arrives(), output(), poll()."""
 
-    def __init__(self, stack, local, remote, iss, rx_size, tx_size, now):
+    def __init__(self, stack, local, remote, iss, rx, tx, now):
+        """rx, tx: empty Rings, lent by the stack's pool for the connection's lifetime."""
         self.stack = stack
         self.local = local  # (ip bytes, port)
         self.remote = remote
@@ -147,11 +154,9 @@ class Connection:
         self.snd_wl2 = 0
         self.peer_mss = DEFAULT_MSS
         self.mss = stack.mtu - 40
-        self.tx = Ring(tx_size)  # unacknowledged and unsent data; its first byte is tx_seq
+        self.tx = tx  # unacknowledged and unsent data; its first byte is tx_seq
         self.tx_seq = (iss + 1) & _M32
-        self.tx_size = tx_size
-        self.rx = Ring(rx_size)  # received in order, not yet read
-        self.rx_size = rx_size
+        self.rx = rx  # received in order, not yet read
         self.ooo = {}  # out-of-order segments inside the window: seq -> bytes
         self.irs = 0
         self.rcv_nxt = 0
@@ -187,12 +192,38 @@ class Connection:
         """Up to n bytes; b"" at end of stream (FIN received and everything read); None if nothing yet."""
         if len(self.rx):
             data = self.rx.read(n)
-            if self.window() >= self.last_window + self.mss or (self.last_window < self.mss and self.window()):
-                self.ack_pending = True  # tell the peer the window opened
+            self._window_opened()
             return data
-        if self.fin_received or self.state == CLOSED:
-            return b""
-        return None
+        return b"" if self.eof else None
+
+    # Zero-copy variants for the forwards: the socket reads into / sends from the rings themselves.
+
+    def send_view(self):
+        """The free part of the send buffer as a memoryview to fill, then send_commit(n); empty when
+        nothing may be sent (full, closing, not established)."""
+        if not self.writable_bytes:
+            return memoryview(b"")
+        return self.tx.tail()
+
+    def send_commit(self, n):
+        self.tx.commit(n)
+
+    def recv_view(self):
+        """Received bytes at the front of the receive buffer (a memoryview), then recv_consume(n)."""
+        return self.rx.head()
+
+    def recv_consume(self, n):
+        self.rx.discard(n)
+        self._window_opened()
+
+    def _window_opened(self):
+        if self.window() >= self.last_window + self.mss or (self.last_window < self.mss and self.window()):
+            self.ack_pending = True  # tell the peer the window opened
+
+    @property
+    def eof(self):
+        """Everything the peer sent was read, and it sent FIN (or the connection is gone)."""
+        return not len(self.rx) and (self.fin_received or self.state == CLOSED)
 
     @property
     def readable(self):
@@ -202,7 +233,17 @@ class Connection:
     def writable_bytes(self):
         if self.state not in (ESTABLISHED, CLOSE_WAIT) or self.fin_wanted:
             return 0
-        return self.tx_size - len(self.tx)
+        return self.tx.free
+
+    def release_buffers(self):
+        """The rings, emptied, back to the stack's pool once the stack forgets the connection; the
+        connection keeps empty zero-size rings, so a late read finds nothing (and never another
+        connection's bytes)."""
+        rings = (self.rx, self.tx)
+        for ring in rings:
+            ring.clear()
+        self.rx = self.tx = _NO_RING
+        return rings
 
     def close(self):
         """Send FIN once every queued byte went out (graceful close)."""
@@ -258,7 +299,7 @@ class Connection:
         ack = self.rcv_nxt if flags & ACK else 0
         self.stack.send_tcp(self.local, self.remote,
                             emit(self.local[0], self.remote[0], self.local[1], self.remote[1], seq, ack,
-                                 flags, window, data, mss))
+                                 flags, window, data, mss, IP_HEADROOM))
         if flags & ACK:
             self.ack_pending = False
             self.last_window = window

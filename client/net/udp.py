@@ -19,12 +19,14 @@ def parse(packet, start, end, src, dst):
     return src_port, dst_port, memoryview(packet)[start + HEADER_SIZE:start + length]
 
 
-def emit(src, dst, src_port, dst_port, payload):
-    seg = bytearray(HEADER_SIZE + len(payload))
-    struct.pack_into(">HHHH", seg, 0, src_port, dst_port, len(seg), 0)
-    seg[HEADER_SIZE:] = payload
-    check = transport_checksum(seg, 0, len(seg), src, dst, 17)
-    struct.pack_into(">H", seg, 6, check or 0xFFFF)  # a computed 0 is sent as all ones
+def emit(src, dst, src_port, dst_port, payload, headroom=0):
+    """The UDP datagram at buf[headroom:] (room for the IP header in front, as tcp.emit)."""
+    h = headroom
+    seg = bytearray(h + HEADER_SIZE + len(payload))
+    struct.pack_into(">HHHH", seg, h, src_port, dst_port, len(seg) - h, 0)
+    seg[h + HEADER_SIZE:] = payload
+    check = transport_checksum(seg, h, len(seg), src, dst, 17)
+    struct.pack_into(">H", seg, h + 6, check or 0xFFFF)  # a computed 0 is sent as all ones
     return seg
 
 

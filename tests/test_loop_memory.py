@@ -1,0 +1,74 @@
+"""Memory on a board: the config parser leaves RAM after use, and a MemoryError mid-step costs a
+packet (counted, with a growing back-off instead of a spin), never the client. Both runtimes."""
+import json
+import sys
+from binascii import b2a_base64
+
+from client import config, crypto, loop
+from client.__main__ import _load_config
+from tests.test_config import good
+
+STATE = "/tmp/wg-test-loop-memory-state.json"
+
+
+class _Poller:
+    def __init__(self):
+        self.timeouts = []
+
+    def poll(self, timeout):
+        self.timeouts.append(timeout)
+        return []
+
+
+class _Time:
+    def __init__(self):
+        self.sleeps = []
+
+    def sleep(self, s):
+        self.sleeps.append(round(s * 1000))
+
+
+def _client():
+    raw = good()
+    raw["state_file"] = STATE
+    other = crypto.public_key(bytes(range(1, 33)))  # good() pairs the key with its own public key
+    raw["peers"][0]["public_key"] = b2a_base64(other).decode().strip()
+    client = loop.Client(config.parse(raw))
+    client.poller = _Poller()
+    return client
+
+
+def test_memory_error_in_a_step_is_counted_backed_off_and_survived():
+    client = _client()
+    fake_time, real_time = _Time(), loop.time
+    loop.time = fake_time
+    try:
+        def out_of_memory(events, now):
+            raise MemoryError
+
+        client._handle = out_of_memory
+        for _ in range(4):
+            client.step()
+        assert client.out_of_memory == 4 and client.oom_streak == 4
+        assert fake_time.sleeps == [10, 20, 40]  # before steps 2, 3, 4
+        client._handle = lambda events, now: None
+        client.step()
+        client.step()
+        assert client.oom_streak == 0 and fake_time.sleeps == [10, 20, 40, 80]  # none after recovery
+    finally:
+        loop.time = real_time
+
+
+def test_config_parser_is_dropped_after_loading():
+    path = "/tmp/wg-test-loop-memory-config.json"
+    raw = good()
+    raw["state_file"] = STATE
+    with open(path, "w") as f:
+        f.write(json.dumps(raw))
+    cfg = _load_config(path)
+    assert cfg.peers[0].persistent_keepalive == 25
+    assert "client.config" not in sys.modules and "config" not in sys.modules["client"].__dict__
+    with open(path, "w") as f:
+        f.write("{")
+    assert _load_config(path) == "config: %s: not valid JSON" % path
+    assert "client.config" not in sys.modules
