@@ -44,3 +44,4 @@ LABEL_COOKIE = b"cookie--"
 REPLAY_WINDOW_BITS = const(2048)  # ring size; usable window is this minus one 8-bit block
 QUEUE_MAX_PACKETS = const(16)  # packets waiting for a session, per peer (oldest dropped)
 DEFAULT_MTU = const(1420)
+DATAGRAM_SLACK = const(128)  # a datagram is read with room for mtu + this (header, tag, padding)

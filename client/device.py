@@ -10,7 +10,7 @@ import os
 from . import crypto, noise
 from .allowedips import AllowedIPs
 from .compat import ticks_diff
-from .constants import (DEFAULT_MTU, MESSAGE_COOKIE_REPLY, MESSAGE_INITIATION, MESSAGE_RESPONSE,
+from .constants import (DATAGRAM_SLACK, DEFAULT_MTU, MESSAGE_COOKIE_REPLY, MESSAGE_INITIATION, MESSAGE_RESPONSE,
                         MESSAGE_TRANSPORT, REKEY_TIMEOUT_JITTER_MAX_MS, TRANSPORT_HEADER_SIZE)
 from .cookie import CookieChecker
 from .keypair import Keypair
@@ -33,6 +33,11 @@ class Device:
         self.index = {}  # local index -> Peer (pending handshake) or Keypair
         self.outbox = []
         self.inbox = []
+        # When set, decrypted packets go to sink(packet, peer) as a memoryview into rx_buffer, valid
+        # only during the call (the client's loop hands them to the stack or TUN, which copy what they
+        # keep): a received packet then costs no allocation. Otherwise they are copied to the inbox.
+        self.sink = None
+        self.rx_buffer = bytearray(mtu + DATAGRAM_SLACK)
         self.drops = {}
         # Hooks for deterministic tests: replace to inject ephemeral keys.
         self.new_ephemeral = crypto.generate_private
@@ -177,16 +182,23 @@ class Device:
             peer.drop("expired_keypair")
             return
         counter = u64(data, DATA_COUNTER)
-        plaintext = crypto.aead_decrypt(kp.receive_key, counter, memoryview(data)[TRANSPORT_HEADER_SIZE:], b"")
-        if plaintext is None:
+        sealed = memoryview(data)[TRANSPORT_HEADER_SIZE:]
+        n = len(sealed) - crypto.TAG_SIZE
+        out = self.rx_buffer if n <= len(self.rx_buffer) else bytearray(n)  # bigger than our MTU: rare
+        if not crypto.aead_decrypt_into(kp.receive_key, counter, sealed, out):
             peer.drop("bad_tag")
             return
+        plaintext = memoryview(out)[:n]
         if not kp.replay.validate(counter):
             peer.drop("replay")
             return
         packet = peer.transport_received(kp, plaintext, source, now)
-        if packet is not None:
-            self.inbox.append((packet, peer))
+        if packet is None:
+            return
+        if self.sink is not None:
+            self.sink(packet, peer)
+        else:
+            self.inbox.append((bytes(packet), peer))
 
     # --- Time ---
 

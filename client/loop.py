@@ -10,6 +10,7 @@ import time
 
 from . import log
 from .compat import MICROPYTHON, ticks_diff, ticks_ms
+from .constants import DATAGRAM_SLACK
 from .clock import Clock
 from .device import Device
 from .keepalive import PowerKeepalive, StandardKeepalive
@@ -63,6 +64,7 @@ class Client:
         self.name = name
         self.clock = Clock(cfg.state_file)
         self.device = Device(cfg.private_key, self.clock.tai64n, mtu=cfg.mtu)
+        self.device.sink = self._tunnel_in
         self.targets = []  # [peer, host, port, retries seen]
         for pc in cfg.peers:
             if pc.keepalive_mode == "power":
@@ -164,13 +166,12 @@ class Client:
     def _read_socket(self, now):
         for _ in range(_RECV_BURST):
             try:
-                data, source = self.sock.recvfrom(self.cfg.mtu + 128)
+                data, source = self.sock.recvfrom(self.cfg.mtu + DATAGRAM_SLACK)
             except OSError:
                 return  # EAGAIN: drained (other errors: the next send finds out)
+            # Each datagram all the way through (device.sink) before the next is read: a burst of
+            # 64 never sits in RAM as 64 decrypted packets plus their replies.
             self.device.receive(data, source, now)
-            # Each datagram all the way through before the next is read: a burst of 64 never
-            # sits in RAM as 64 decrypted packets plus their replies.
-            self._deliver_inbox(now)
             self._flush(now)
 
     def _read_tun(self, now):
@@ -181,14 +182,12 @@ class Client:
             self.device.send_packet(packet, now)
             self._flush(now)
 
-    def _deliver_inbox(self, now):
-        inbox = self.device.inbox
-        while inbox:
-            packet = inbox.pop(0)[0]
-            if self.tun is not None:
-                self.tun.write(packet)
-            else:
-                self.stack.receive(packet, now)
+    def _tunnel_in(self, packet, peer):
+        # The device's sink: a decrypted packet (a view of the device's buffer) to TUN or the stack.
+        if self.tun is not None:
+            self.tun.write(packet)
+        else:
+            self.stack.receive(packet, self.now)
 
     def _run_stack(self, now):
         # After a burst: forwards move data, then the stack sends data and one ACK per connection.
@@ -283,7 +282,6 @@ class Client:
                     self.forwarder.ready(owner, now)
         if self.device.due(now):
             self.device.expire(now)
-        self._deliver_inbox(now)
         if self.stack is not None:
             self._run_stack(now)
         self._flush(now)

@@ -55,7 +55,7 @@ def test_rfc8439_a5_through_the_counter_api():
         assert crypto.aead_encrypt(A5_KEY, A5_COUNTER, A5_PLAIN, A5_AAD) == A5_CT + A5_TAG, name
 
 
-def test_aead_encrypt_into_matches_aead_encrypt_in_place():
+def test_in_place_transport_seal_and_open_match_the_copying_api():
     # The transport path seals in place inside a larger datagram buffer (after a 16-byte header).
     key = bytes(range(1, 33))
     for name in backends():
@@ -68,6 +68,14 @@ def test_aead_encrypt_into_matches_aead_encrypt_in_place():
             assert bytes(buf[16:]) == crypto.aead_encrypt(key, 1000 + n, plain, b""), (name, n)
             assert crypto.aead_decrypt(key, 1000 + n, memoryview(buf)[16:], b"") == plain, (name, n)
             assert buf[:16] == bytes(16), (name, n)  # nothing written before the slice
+            out = bytearray(n + 5)
+            assert crypto.aead_decrypt_into(key, 1000 + n, memoryview(buf)[16:], out), (name, n)
+            assert out[:n] == plain and out[n:] == bytes(5), (name, n)
+            if n:
+                out = bytearray(n)
+                buf[16] ^= 1  # a forgery: refused, and nothing is written
+                assert not crypto.aead_decrypt_into(key, 1000 + n, memoryview(buf)[16:], out), (name, n)
+                assert out == bytes(n), (name, n)
 
 
 def test_hchacha20_draft_2_2_1():

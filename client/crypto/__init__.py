@@ -108,6 +108,15 @@ def aead_decrypt(key, counter, ciphertext_and_tag, ad):
                                  _sealed(ciphertext_and_tag), _buf(ad, "ad"))
 
 
+def aead_decrypt_into(key, counter, ciphertext_and_tag, out):
+    """The transport path's decrypt, without allocation: True and the plaintext in
+    out[:len(ciphertext_and_tag) - 16], or False for a forgery (out is then not written). Empty ad."""
+    _sealed(ciphertext_and_tag)
+    if not isinstance(out, (bytearray, memoryview)) or len(out) < len(ciphertext_and_tag) - TAG_SIZE:
+        raise ValueError("out must be a bytearray or memoryview with room for the plaintext")
+    return _backend.open_into(_buf(key, "key", KEY_SIZE), _counter(counter), ciphertext_and_tag, out)
+
+
 def xaead_encrypt(key, nonce24, plaintext, ad):
     return _backend.xaead_encrypt(_buf(key, "key", KEY_SIZE), _buf(nonce24, "nonce24", XNONCE_SIZE),
                                   _buf(plaintext, "plaintext"), _buf(ad, "ad"))

@@ -50,6 +50,17 @@ def seal_into(key, counter, buf, n):
     mv[n:n + 16] = _hot.poly1305_aead(_OTK, b"", ct)
 
 
+def open_into(key, counter, sealed, out):
+    nonce12 = _nonce(counter)
+    _hot.chacha20_xor(key, nonce12, 0, _ZERO32, _OTK)
+    n = len(sealed) - 16
+    mv = memoryview(sealed)
+    if not ct_equal(_hot.poly1305_aead(_OTK, b"", mv[:n]), mv[n:], 16):
+        return False
+    _hot.chacha20_xor(key, nonce12, 1, mv[:n], memoryview(out)[:n])
+    return True
+
+
 def open_(key, nonce12, sealed, ad):
     otk = bytearray(32)
     _hot.chacha20_xor(key, nonce12, 0, _ZERO32, otk)

@@ -71,6 +71,16 @@ def seal_into(key, counter, buf, n):
     mv[n:n + 16] = _tag(otk, b"", ct)
 
 
+def open_into(key, counter, sealed, out):
+    c, otk = _keystream(key, b"\x00\x00\x00\x00" + counter.to_bytes(8, "little"))
+    n = len(sealed) - 16
+    mv = memoryview(sealed)
+    if not compare_digest(_tag(otk, b"", mv[:n]), bytes(mv[n:])):
+        return False
+    c.encrypt(mv[:n], output=memoryview(out)[:n])
+    return True
+
+
 def open_(key, nonce, sealed, ad):
     c, otk = _keystream(key, nonce)
     n = len(sealed) - 16
