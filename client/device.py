@@ -10,8 +10,9 @@ import os
 from . import crypto, noise
 from .allowedips import AllowedIPs
 from .compat import ticks_diff
-from .constants import (DATAGRAM_SLACK, DEFAULT_MTU, MESSAGE_COOKIE_REPLY, MESSAGE_INITIATION, MESSAGE_RESPONSE,
-                        MESSAGE_TRANSPORT, REKEY_TIMEOUT_JITTER_MAX_MS, TRANSPORT_HEADER_SIZE)
+from .constants import (DATAGRAM_SLACK, DEFAULT_MTU, MESSAGE_COOKIE_REPLY, MESSAGE_INITIATION,
+                        MESSAGE_RESPONSE, MESSAGE_TRANSPORT, REKEY_TIMEOUT_JITTER_MAX_MS,
+                        TRANSPORT_HEADER_SIZE)
 from .cookie import CookieChecker
 from .keypair import Keypair
 from .messages import (COOKIE_RECEIVER, DATA_COUNTER, DATA_RECEIVER, INIT_SENDER, RESP_SENDER,

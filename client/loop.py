@@ -9,14 +9,14 @@ import socket
 import time
 
 from . import log
+from .clock import Clock
 from .compat import MICROPYTHON, ticks_diff, ticks_ms
 from .constants import DATAGRAM_SLACK
-from .clock import Clock
 from .device import Device
 from .keepalive import PowerKeepalive, StandardKeepalive
+from .log import format_endpoint
 from .net.stack import Stack
 from .timers import earliest
-from .log import format_endpoint
 
 _RECV_BURST = 64  # datagrams read per wake-up before timers get their turn
 _REFRESOLVE_EVERY = 3  # handshake retries between DNS lookups of a peer's endpoint name
@@ -59,7 +59,8 @@ def _heap_in_use():
 
 class Client:
     def __init__(self, cfg, name="wgm0", buffers=None):
-        """buffers: from stack_buffers(cfg), allocated early (see there); made here when not given."""
+        """buffers: the stack's TCP buffers, allocated early by __main__ (see _stack_buffers there);
+        made here when not given."""
         self.cfg = cfg
         self.name = name
         self.clock = Clock(cfg.state_file)
@@ -85,7 +86,8 @@ class Client:
             self.tun = Tun(name, cfg.addresses, routes, cfg.mtu)
         else:
             self.stack = Stack(cfg.addresses, mtu=cfg.mtu, max_connections=cfg.tcp_connections,
-                               rx_size=cfg.tcp_buffer, tx_size=cfg.tcp_buffer, udp_queue=cfg.udp_queue, buffers=buffers)
+                               rx_size=cfg.tcp_buffer, tx_size=cfg.tcp_buffer, udp_queue=cfg.udp_queue,
+                               buffers=buffers)
             self.stack.sink = self._tunnel_packet
             if cfg.forward:
                 from .net.forward import Forwarder
@@ -261,13 +263,13 @@ class Client:
         try:
             self._handle(events, now)
             self.oom_streak = 0
-        except MemoryError:
+        except MemoryError as e:
             # A board's heap ran out mid-packet: that packet is lost (TCP and the handshake retry),
             # the client is not. Counted in the status; collected now so the next step has room.
             self.out_of_memory += 1
             self.oom_streak = min(self.oom_streak + 1, 8)
             if self.out_of_memory & (self.out_of_memory - 1) == 0:  # 1, 2, 4, 8...: not a log flood
-                log.warning("out of memory (%d times): a packet was dropped" % self.out_of_memory)
+                log.warning("out of memory (%d times; %s): a packet was dropped" % (self.out_of_memory, e))
             gc.collect()
 
     def _handle(self, events, now):

@@ -78,10 +78,36 @@ def test_deploy_dry_run_compiles_for_both_boards():
     for board, arch_files in (("esp32", 20), ("rp2", 20)):
         r = _run("tools/deploy", board, "--dry-run")
         assert r.returncode == 0, r.stderr
-        assert "+ .venv/bin/mpremote connect auto fs cp build/%s/client/crypto/viper.mpy :client/crypto/viper.mpy" \
+        assert "+ .venv/bin/mpremote connect auto fs cp build/%s/rom/client/crypto/viper.mpy :client/crypto/viper.mpy" \
             % board in r.stdout
         assert "backend_pycryptodome" not in r.stdout and "netif_tun" not in r.stdout
+        for folder in ("client", "client/crypto", "client/net"):  # every folder before its files
+            assert "+ .venv/bin/mpremote connect auto fs mkdir :%s\n" % folder in r.stdout
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         mpys = [f for _, _, files in os.walk(os.path.join(root, "build", board)) for f in files if f.endswith(".mpy")]
         assert len(mpys) >= arch_files
     assert _run("tools/deploy", "esp8266", "--dry-run").returncode == 2
+
+
+@cpython_only("runs tools/deploy, mpremote and the MicroPython unix port")
+def test_deploy_romfs_image_runs_the_client_in_place():
+    # The image a board gets with --romfs, built for the unix port, mounted as a board mounts its
+    # ROM partition: the client imports from it (bytecode executed in place) and its crypto passes.
+    import os
+    r = _run("tools/deploy", "unix", "--romfs", "--dry-run")
+    assert r.returncode == 0, r.stderr
+    assert "+ .venv/bin/mpremote connect auto romfs deploy build/unix/client.romfs" in r.stdout
+    assert "fs cp build/unix/rom/client" not in r.stdout  # the code goes only into the image
+    assert os.path.getsize("build/unix/client.romfs") > 50_000
+    script = ("import sys, vfs\n"
+              "f = open('build/unix/client.romfs', 'rb'); image = f.read(); f.close()\n"
+              "vfs.mount(vfs.VfsRom(image), '/rom')\n"
+              "sys.path[:] = ['/rom']\n"
+              "import client.loop, client.net.forward\n"
+              "from client.crypto import selftest\n"
+              "print(client.loop.__file__, client.net.forward.__file__)\n"
+              "sys.exit(0 if selftest.main() else 1)\n")
+    r = _run(".venv/bin/micropython", "-c", script)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.startswith("/rom/client/loop.mpy /rom/client/net/forward.mpy")
+    assert "backend pure (viper)" in r.stdout and "self-test passed" in r.stdout

@@ -47,6 +47,11 @@ def _tag(otk, ad, ct):
     return mac.digest()
 
 
+def _nonce(counter):
+    # WireGuard's nonce: 4 zero bytes || little-endian 64-bit counter (protocol.md §2).
+    return b"\x00\x00\x00\x00" + counter.to_bytes(8, "little")
+
+
 def _keystream(key, nonce):
     # Block 0 gives the Poly1305 one-time key; the payload starts at block 1.
     c = ChaCha20.new(key=bytes(key), nonce=nonce)
@@ -64,7 +69,7 @@ def seal(key, nonce, plaintext, ad):
 
 
 def seal_into(key, counter, buf, n):
-    c, otk = _keystream(key, b"\x00\x00\x00\x00" + counter.to_bytes(8, "little"))
+    c, otk = _keystream(key, _nonce(counter))
     mv = memoryview(buf)
     ct = mv[:n]
     c.encrypt(ct, output=ct)
@@ -72,7 +77,7 @@ def seal_into(key, counter, buf, n):
 
 
 def open_into(key, counter, sealed, out):
-    c, otk = _keystream(key, b"\x00\x00\x00\x00" + counter.to_bytes(8, "little"))
+    c, otk = _keystream(key, _nonce(counter))
     n = len(sealed) - 16
     mv = memoryview(sealed)
     if not compare_digest(_tag(otk, b"", mv[:n]), bytes(mv[n:])):
@@ -91,11 +96,11 @@ def open_(key, nonce, sealed, ad):
 
 
 def aead_encrypt(key, counter, plaintext, ad):
-    return seal(key, b"\x00\x00\x00\x00" + counter.to_bytes(8, "little"), plaintext, ad)
+    return seal(key, _nonce(counter), plaintext, ad)
 
 
 def aead_decrypt(key, counter, sealed, ad):
-    return open_(key, b"\x00\x00\x00\x00" + counter.to_bytes(8, "little"), sealed, ad)
+    return open_(key, _nonce(counter), sealed, ad)
 
 
 def xaead_encrypt(key, nonce24, plaintext, ad):

@@ -33,11 +33,14 @@ class Stack:
         self.max_connections = max_connections
         # Every connection's buffers are allocated here, once: a board that starts has the RAM for
         # all its connections, and the heap never fragments around kilobyte blocks coming and going.
-        block = memoryview(buffers or bytearray(max_connections * (rx_size + tx_size)))
-        self.free_buffers = []
-        for i in range(max_connections):
-            rx = block[i * (rx_size + tx_size):]
-            self.free_buffers.append((Ring(rx_size, rx[:rx_size]), Ring(tx_size, rx[rx_size:rx_size + tx_size])))
+        per_connection = rx_size + tx_size
+        block = memoryview(buffers or bytearray(max_connections * per_connection))
+        if len(block) < max_connections * per_connection:
+            raise ValueError("buffers: %d bytes needed" % (max_connections * per_connection))
+        self.free_buffers = []  # (rx ring, tx ring) for each connection not open
+        for at in range(0, max_connections * per_connection, per_connection):
+            self.free_buffers.append((Ring(rx_size, block[at:at + rx_size]),
+                                      Ring(tx_size, block[at + rx_size:at + per_connection])))
         self.udp_queue = udp_queue
         self.time_wait_ms = time_wait_ms
         self.icmp_per_second = icmp_per_second
