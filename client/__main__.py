@@ -84,6 +84,21 @@ def _signals(client):
     signal.signal(signal.SIGUSR1, show)
 
 
+def _finish(client):
+    # Close (FIN/RST to the forwards' peers, TUN down) and print the status, even on a heap so full
+    # that formatting fails once: what is left is collected and it is tried again.
+    for attempt in (0, 1):
+        try:
+            if attempt == 0:
+                client.close()
+            _print_status(client)
+            return
+        except MemoryError:
+            import gc
+            gc.collect()
+    print("wg: out of memory: no status (out of memory %d times)" % client.out_of_memory)
+
+
 def _print_status(client):
     from .compat import ticks_ms
     from .status import lines
@@ -119,8 +134,7 @@ def main(argv):
         log.error("stopped: %s" % e)
         return 1
     finally:
-        client.close()
-        _print_status(client)
+        _finish(client)
     return 0
 
 

@@ -4,6 +4,7 @@ import json
 import sys
 from binascii import b2a_base64
 
+import client.__main__ as entry
 from client import config, crypto, loop
 from client.__main__ import _load_config
 from tests.test_config import good
@@ -72,3 +73,32 @@ def test_config_parser_is_dropped_after_loading():
         f.write("{")
     assert _load_config(path) == "config: %s: not valid JSON" % path
     assert "client.config" not in sys.modules
+
+
+def test_exit_on_a_full_heap_still_closes_and_reports():
+    client = _client()
+    printed = []
+    real_print = entry._print_status
+
+    def close_fails(*_):
+        raise MemoryError
+
+    def print_fails_once(c):
+        printed.append(c)
+        if len(printed) == 1:
+            raise MemoryError
+
+    try:
+        client.close = close_fails
+        entry._print_status = printed.append
+        entry._finish(client)  # close ran out of memory: the status is still printed
+        assert printed == [client]
+        printed.clear()
+        client.close = lambda: None
+        entry._print_status = print_fails_once
+        entry._finish(client)  # formatting ran out once: collected and printed again
+        assert printed == [client, client]
+        entry._print_status = close_fails  # never enough: one fallback line, no traceback
+        entry._finish(client)
+    finally:
+        entry._print_status = real_print
