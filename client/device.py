@@ -12,7 +12,7 @@ from .allowedips import AllowedIPs
 from .compat import ticks_diff
 from .constants import (DATAGRAM_SLACK, DEFAULT_MTU, MESSAGE_COOKIE_REPLY, MESSAGE_INITIATION,
                         MESSAGE_RESPONSE, MESSAGE_TRANSPORT, REKEY_TIMEOUT_JITTER_MAX_MS,
-                        TRANSPORT_HEADER_SIZE)
+                        TAG_SIZE, TRANSPORT_HEADER_SIZE)
 from .cookie import CookieChecker
 from .keypair import Keypair
 from .messages import (COOKIE_RECEIVER, DATA_COUNTER, DATA_RECEIVER, INIT_SENDER, RESP_SENDER,
@@ -39,6 +39,11 @@ class Device:
         # keep): a received packet then costs no allocation. Otherwise they are copied to the inbox.
         self.sink = None
         self.rx_buffer = bytearray(mtu + DATAGRAM_SLACK)
+        # When set, datagrams go to datagram_sink(datagram, endpoint) as they are made, instead of the
+        # outbox; transport messages are then sealed in tx_buffer, which the sink must have sent (or
+        # copied) before it returns.
+        self.datagram_sink = None
+        self.tx_buffer = bytearray(TRANSPORT_HEADER_SIZE + mtu + TAG_SIZE)
         self.drops = {}
         # Hooks for deterministic tests: replace to inject ephemeral keys.
         self.new_ephemeral = crypto.generate_private

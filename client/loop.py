@@ -66,6 +66,7 @@ class Client:
         self.clock = Clock(cfg.state_file)
         self.device = Device(cfg.private_key, self.clock.tai64n, mtu=cfg.mtu)
         self.device.sink = self._tunnel_in
+        self.device.datagram_sink = self._send_datagram
         self.targets = []  # [peer, host, port, retries seen]
         for pc in cfg.peers:
             if pc.keepalive_mode == "power":
@@ -212,16 +213,19 @@ class Client:
         self._flush(self.now)
 
     def _flush(self, now):
-        outbox = self.device.outbox
+        outbox = self.device.outbox  # cookie replies; everything else went out through the sink
         while outbox:
-            datagram, endpoint = outbox.pop(0)
-            if endpoint is None:
-                continue
-            try:
-                self.sock.sendto(datagram, endpoint)
-            except OSError as e:
-                log.warning("send failed: %s" % e)
-                self.recreate_socket = True
+            self._send_datagram(*outbox.pop(0))
+
+    def _send_datagram(self, datagram, endpoint):
+        # The device's datagram sink: sent at once (the datagram may be the device's reused buffer).
+        if endpoint is None or self.sock is None:
+            return
+        try:
+            self.sock.sendto(datagram, endpoint)
+        except OSError as e:
+            log.warning("send failed: %s" % e)
+            self.recreate_socket = True
 
     # --- the loop ---
 

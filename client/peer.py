@@ -17,6 +17,8 @@ from .messages import ip_length, ip_source, padded_length
 from .timers import (NEW_HANDSHAKE, RETRANSMIT_HANDSHAKE, SEND_KEEPALIVE as PASSIVE_KEEPALIVE,
                      ZERO_KEY_MATERIAL, Timers, earliest)
 
+_ZERO_PADDING = bytes(16)  # padding is below 16 bytes (a multiple of 16, capped at the MTU)
+
 # Counter names (status and tests use them).
 SEND_KINDS = ("data", "keepalive", "initiation", "response", "nat_refresh")
 RECEIVE_KINDS = ("data", "keepalive", "initiation", "response", "cookie")
@@ -65,7 +67,11 @@ class Peer:
     # --- Output ---
 
     def _output(self, datagram, kind, now):
-        self.device.outbox.append((datagram, self.endpoint))
+        sink = self.device.datagram_sink
+        if sink is not None:
+            sink(datagram, self.endpoint)
+        else:
+            self.device.outbox.append((datagram, self.endpoint))
         self.sent[kind] += 1
         self.tx_bytes += len(datagram)
         self.keepalive.datagram_sent(now)
@@ -84,11 +90,18 @@ class Peer:
     # --- Sending data ---
 
     def send_packet(self, packet, now):
-        """Queue an IP packet for this peer and send whatever a usable session allows."""
+        """Send an IP packet under the current session, or queue it and ask for one. The packet may
+        be a view of the caller's reused buffer: it is sealed at once, or copied into the queue."""
+        if not self.queue:
+            kp = self.keypairs.current
+            if kp is not None and kp.can_send(now):
+                self._output(self._seal(kp, packet, now), "data", now)
+                self._after_send(True, now)
+                return
         if len(self.queue) >= QUEUE_MAX_PACKETS:
             self.queue.pop(0)
             self.drop("queue_full")
-        self.queue.append(packet)
+        self.queue.append(bytes(packet))
         self.send_staged(now)
 
     def send_keepalive(self, now):
@@ -109,6 +122,9 @@ class Peer:
             packet = self.queue.pop(0)
             self._output(self._seal(kp, packet, now), "data" if packet else "keepalive", now)
             data_sent = data_sent or bool(packet)
+        self._after_send(data_sent, now)
+
+    def _after_send(self, data_sent, now):
         if data_sent:
             self.timers.data_sent(now, self.device.jitter_ms())
         if data_sent or self.keepalive.rekey_on_keepalive:
@@ -119,11 +135,17 @@ class Peer:
         kp.send_counter += 1
         n = len(packet)
         padded = padded_length(n, self.device.mtu)
-        # One allocation per packet: header, packet and zero padding are laid out in the datagram
-        # itself and sealed in place.
-        msg = bytearray(TRANSPORT_HEADER_SIZE + padded + crypto.TAG_SIZE)
+        # Header, packet and zero padding are laid out in the datagram itself and sealed in place;
+        # with a datagram sink (sent before the next seal) that datagram is the device's own buffer.
+        size = TRANSPORT_HEADER_SIZE + padded + crypto.TAG_SIZE
+        buf = self.device.tx_buffer
+        if self.device.datagram_sink is not None and size <= len(buf):
+            msg = memoryview(buf)[:size]
+        else:
+            msg = bytearray(size)
         struct.pack_into("<IIQ", msg, 0, MESSAGE_TRANSPORT, kp.remote_index, counter)
         msg[TRANSPORT_HEADER_SIZE:TRANSPORT_HEADER_SIZE + n] = packet
+        msg[TRANSPORT_HEADER_SIZE + n:TRANSPORT_HEADER_SIZE + padded] = _ZERO_PADDING[:padded - n]
         crypto.aead_encrypt_into(kp.send_key, counter, memoryview(msg)[TRANSPORT_HEADER_SIZE:], padded)
         self._authenticated_sent(now)
         return msg

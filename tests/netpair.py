@@ -12,9 +12,13 @@ HOST_IP = bytes((192, 0, 2, 1))
 
 
 class NetPair:
-    def __init__(self, **kw):
+    def __init__(self, sink=False, **kw):
+        """sink: the device's stack hands each packet to a sink as the client's loop runs it (built in
+        the stack's one reused buffer); the sink here copies it to the outbox at once."""
         self.now = ticks_add(0, -5_000)
         self.dev = Stack(["192.0.2.2/32"], random_bytes=Rng(b"dev"), **kw)
+        if sink:
+            self.dev.sink = lambda packet: self.dev.outbox.append(bytes(packet))
         self.host = Stack(["192.0.2.1/32"], random_bytes=Rng(b"host"))
         self.drop = None  # filter(sender, packet) -> True to lose it
         self.log = []  # (sender, packet) of everything put on the wire

@@ -149,6 +149,26 @@ def test_zero_window_and_probing():
     assert bytes(got) == data
 
 
+def test_a_lost_window_update_is_recovered_by_the_probe():
+    # The receiver reads (its window opens) but that window update is lost: the sender's probe must
+    # bring the window back and the transfer must finish. (A probe carrying a byte of new data got
+    # that byte accepted and its ACK refused as acknowledging unsent data: a livelock.)
+    p, client, server = _connected(rx_size=2000)
+    data = bytes(range(250)) * 16
+    assert client.send(data) == len(data)
+    p.exchange()
+    assert server.window() == 0 and client.snd_wnd == 0
+    p.drop = lambda sender, packet: sender == "dev"  # the device's window updates are lost
+    got = bytearray(server.recv(100_000))
+    p.exchange()
+    assert client.snd_wnd == 0 and len(got) == 2000
+    p.drop = None
+    for _ in range(40):
+        p.advance(500)
+        got += server.recv(100_000) or b""
+    assert bytes(got) == data and p.host.counters.get("tcp_window_probes", 0) >= 1
+
+
 def test_fin_from_either_side():
     p, client, server = _connected()
     client.send(b"bye")
@@ -227,3 +247,14 @@ def test_buffers_come_from_a_pool_and_never_leak_between_connections():
     new = accepted[1]
     assert new.rx is rings[0] and old.recv() == b"" and old.send(b"x") == 0
     assert new.recv() == b"for the second connection only"
+
+
+def test_packets_built_in_the_reused_buffer_through_a_sink():
+    # As in the client: every packet the device sends is built in one buffer and taken at once.
+    p, client, server = _connected(sink=True)
+    assert p.dev.packet_buffer() is not None and NetPair().dev.packet_buffer() is None
+    data = bytes(i * 7 & 0xFF for i in range(20_000))
+    p.drop = lambda sender, packet: sender == "dev" and len(p.log) % 9 == 0  # and some loss
+    assert _pump(p, server, client, data) == data
+    back = bytes(reversed(data))
+    assert _pump(p, client, server, back) == back

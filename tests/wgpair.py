@@ -49,7 +49,9 @@ def ipv4(src, dst, payload=b"ping", proto=1):
 
 
 class Pair:
-    def __init__(self, psk=None, keepalive_a=0, keepalive_b=0, b_knows_a=False, power_a=False, confirm_a=600):
+    def __init__(self, psk=None, keepalive_a=0, keepalive_b=0, b_knows_a=False, power_a=False, confirm_a=600,
+                 sinks=False):
+        """sinks: run both devices as the client's loop does (datagram_sink and sink, reused buffers)."""
         self.now = START
         key_a = Rng(b"key a")(32)
         key_b = Rng(b"key b")(32)
@@ -63,13 +65,18 @@ class Pair:
         self.wire = []  # (time, "a"|"b" sender, datagram) of everything delivered or dropped
         self.drop = None  # optional filter(sender, datagram) -> True to lose it
         self.received = {"a": [], "b": []}  # IP packets that came out of each device
+        self.sunk = {"a": [], "b": []}  # datagrams handed to the sinks, copied at once (buffers are reused)
+        if sinks:
+            for name, dev in (("a", self.a), ("b", self.b)):
+                dev.datagram_sink = lambda d, e, name=name: self.sunk[name].append((bytes(d), e))
+                dev.sink = lambda packet, peer, name=name: self.received[name].append(bytes(packet))
 
     def deliver(self):
         moved = True
         while moved:
             moved = False
             for name, src, dst, source in (("a", self.a, self.b, None), ("b", self.b, self.a, ADDR_B)):
-                out, src.outbox = src.outbox, []
+                out, src.outbox, self.sunk[name] = self.sunk[name] + src.outbox, [], []
                 for datagram, endpoint in out:
                     moved = True
                     self.wire.append((self.now, name, bytes(datagram)))

@@ -19,6 +19,7 @@ _ICMP_UNREACHABLE = 3
 _ICMP_PORT_UNREACHABLE = 3
 _ICMP_ECHO_REQUEST = 8
 _EPHEMERAL_FIRST = 49152
+_PACKET_SLACK = 64  # a TCP packet is at most MTU + 4 (MSS = MTU - 40, plus the 4-byte MSS option)
 
 
 class Stack:
@@ -50,6 +51,7 @@ class Stack:
         # When set, each packet goes to sink(packet) as it is built instead of the outbox: the client's
         # loop seals and sends it at once, so a burst never holds a list of packets in RAM.
         self.sink = None
+        self._packet_buffer = memoryview(bytearray(mtu + _PACKET_SLACK))
         self.udp = {}  # port -> UdpSocket
         self.listeners = {}  # port -> Listener
         self.tcp = {}  # (local port, remote ip, remote port) -> Connection
@@ -71,6 +73,11 @@ class Stack:
             self.sink(packet)
         else:
             self.outbox.append(packet)
+
+    def packet_buffer(self):
+        """Where the next TCP packet may be built: the stack's one reused buffer while a sink takes
+        each packet before the next is built, else None (a fresh buffer each, for the outbox)."""
+        return self._packet_buffer if self.sink is not None else None
 
     def send_tcp(self, local, remote, packet):
         """packet: from tcp.emit(..., headroom=ipv4.HEADER_SIZE)."""

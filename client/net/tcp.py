@@ -109,12 +109,14 @@ def parse(packet, start, end, src, dst):
                    memoryview(packet)[start + offset:end])
 
 
-def emit(src, dst, src_port, dst_port, seq, ack, flags, window, data=b"", mss=None, headroom=0):
+def emit(src, dst, src_port, dst_port, seq, ack, flags, window, data=b"", mss=None, headroom=0, out=None):
     """The TCP segment (header, optional MSS option, data) with its checksum, at buf[headroom:]:
-    the stack passes the IP header's size so the packet is built in one buffer."""
+    the stack passes the IP header's size so the packet is built in one buffer, and `out` (a
+    memoryview it reuses) when the packet will be consumed before the next one is built."""
     options = 4 if mss is not None else 0
     h = headroom
-    seg = bytearray(h + HEADER_SIZE + options + len(data))
+    total = h + HEADER_SIZE + options + len(data)
+    seg = out[:total] if out is not None and total <= len(out) else bytearray(total)
     struct.pack_into(">HHIIHHHH", seg, h, src_port, dst_port, seq & _M32, ack & _M32,
                      ((HEADER_SIZE + options) // 4) << 12 | flags, window, 0, 0)
     if mss is not None:
@@ -299,7 +301,7 @@ class Connection:
         ack = self.rcv_nxt if flags & ACK else 0
         self.stack.send_tcp(self.local, self.remote,
                             emit(self.local[0], self.remote[0], self.local[1], self.remote[1], seq, ack,
-                                 flags, window, data, mss, IP_HEADROOM))
+                                 flags, window, data, mss, IP_HEADROOM, self.stack.packet_buffer()))
         if flags & ACK:
             self.ack_pending = False
             self.last_window = window
@@ -381,11 +383,14 @@ class Connection:
         self._arm_rtx(now)
 
     def _probe_window(self, now):
-        # Zero-window probe: one byte beyond the window; the ACK tells the current window.
+        # Zero-window probe as Linux sends it: an empty segment one below snd_una, which the peer
+        # must answer with an ACK carrying its current window. (A byte of new data would be taken
+        # if the window had opened meanwhile, and then acknowledged beyond snd_max: refused here, a
+        # stall when the window update itself was lost - the regression test shows it.)
         self.persist_deadline = None
         offset = _diff(self.snd_nxt, self.tx_seq)
         if self.snd_wnd == 0 and offset < len(self.tx):
-            self._send(self.snd_nxt, ACK, self.tx.peek(offset, 1))
+            self._send((self.snd_una - 1) & _M32, ACK)
             self.stack.count("tcp_window_probes")
             self.persist_ms = min(self.persist_ms * 2, PERSIST_MAX_MS)
             self.persist_deadline = ticks_add(now, self.persist_ms)
