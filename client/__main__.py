@@ -86,15 +86,17 @@ def _signals(client):
 
 def _finish(client):
     # Close (FIN/RST to the forwards' peers, TUN down) and print the status, even on a heap so full
-    # that formatting fails once: what is left is collected and it is tried again.
-    for attempt in (0, 1):
+    # that either fails: what is left is collected and the status is tried once more.
+    import gc
+    try:
+        client.close()
+    except MemoryError:
+        gc.collect()
+    for _ in range(2):
         try:
-            if attempt == 0:
-                client.close()
             _print_status(client)
             return
         except MemoryError:
-            import gc
             gc.collect()
     print("wg: out of memory: no status (out of memory %d times)" % client.out_of_memory)
 

@@ -115,6 +115,13 @@ class Device:
         peer.send_packet(packet, now)
         return True
 
+    def output(self, datagram, endpoint):
+        """Every datagram the device sends: to datagram_sink at once when set, else the outbox."""
+        if self.datagram_sink is not None:
+            self.datagram_sink(datagram, endpoint)
+        else:
+            self.outbox.append((datagram, endpoint))
+
     # --- From the network ---
 
     def receive(self, data, source, now):
@@ -139,7 +146,7 @@ class Device:
             return False
         if self.under_load and not self.cookie_checker.mac2_valid(data, source, now):
             reply = self.cookie_checker.create_reply(data, u32(data, sender_offset), source, now)
-            self.outbox.append((reply, source))
+            self.output(reply, source)
             self.count_drop("cookie_sent")
             return False
         return True

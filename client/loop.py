@@ -175,7 +175,6 @@ class Client:
             # Each datagram all the way through (device.sink) before the next is read: a burst of
             # 64 never sits in RAM as 64 decrypted packets plus their replies.
             self.device.receive(data, source, now)
-            self._flush(now)
 
     def _read_tun(self, now):
         for _ in range(_RECV_BURST):
@@ -183,7 +182,6 @@ class Client:
             if packet is None:
                 return
             self.device.send_packet(packet, now)
-            self._flush(now)
 
     def _tunnel_in(self, packet, peer):
         # The device's sink: a decrypted packet (a view of the device's buffer) to TUN or the stack.
@@ -210,15 +208,10 @@ class Client:
     def _tunnel_packet(self, packet):
         # The stack's sink: sealed and sent as soon as it is built (one packet in RAM at a time).
         self.device.send_packet(packet, self.now)
-        self._flush(self.now)
-
-    def _flush(self, now):
-        outbox = self.device.outbox  # cookie replies; everything else went out through the sink
-        while outbox:
-            self._send_datagram(*outbox.pop(0))
 
     def _send_datagram(self, datagram, endpoint):
-        # The device's datagram sink: sent at once (the datagram may be the device's reused buffer).
+        # The device's datagram sink, for everything it sends: sent at once (the datagram may be the
+        # device's reused buffer), so no outbox is ever kept.
         if endpoint is None or self.sock is None:
             return
         try:
@@ -253,7 +246,6 @@ class Client:
             self.resolve(target)
         self.local_address = _local_address(self.targets[0][0].endpoint) if self.targets else None
         self.device.up(now)
-        self._flush(now)
 
     def step(self):
         """Sleep until something is due, then handle it."""
@@ -290,13 +282,11 @@ class Client:
             self.device.expire(now)
         if self.stack is not None:
             self._run_stack(now)
-        self._flush(now)
         self._watch_retries()
         self._check_address(now)
         if self.recreate_socket:
             self.recreate_socket = False
             self._network_changed(now, "socket error")
-            self._flush(now)
 
     def run(self):
         self.start()
@@ -308,7 +298,6 @@ class Client:
             self.forwarder.close()
             self.now = ticks_ms()
             self._run_stack(self.now)
-            self._flush(self.now)
         if self.tun is not None:
             self.tun.close()
             self.tun = None

@@ -67,11 +67,7 @@ class Peer:
     # --- Output ---
 
     def _output(self, datagram, kind, now):
-        sink = self.device.datagram_sink
-        if sink is not None:
-            sink(datagram, self.endpoint)
-        else:
-            self.device.outbox.append((datagram, self.endpoint))
+        self.device.output(datagram, self.endpoint)
         self.sent[kind] += 1
         self.tx_bytes += len(datagram)
         self.keepalive.datagram_sent(now)

@@ -5,7 +5,7 @@
 """
 from client.compat import ticks_add, ticks_diff
 from client.net.stack import Stack
-from tests.wgpair import Rng
+from tests.wgpair import Rng, next_due
 
 DEV_IP = bytes((192, 0, 2, 2))
 HOST_IP = bytes((192, 0, 2, 1))
@@ -44,9 +44,8 @@ class NetPair:
     def advance(self, ms):
         end = ticks_add(self.now, ms)
         while True:
-            ds = [d for d in (self.dev.next_deadline(), self.host.next_deadline()) if d is not None]
-            d = min(ds, key=lambda t: ticks_diff(t, self.now)) if ds else None
-            if d is None or ticks_diff(d, end) > 0:
+            d = next_due(self.now, end, self.dev.next_deadline(), self.host.next_deadline())
+            if d is None:
                 break
             if ticks_diff(d, self.now) > 0:
                 self.now = d

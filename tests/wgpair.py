@@ -18,6 +18,13 @@ IP_B = bytes((192, 0, 2, 2))
 START = ticks_add(0, -60_000)
 
 
+def next_due(now, end, *deadlines):
+    """The earliest armed deadline (None = unarmed) not after `end`: the fake clock's next stop."""
+    armed = [d for d in deadlines if d is not None]
+    d = min(armed, key=lambda t: ticks_diff(t, now)) if armed else None
+    return None if d is None or ticks_diff(d, end) > 0 else d
+
+
 class Rng:
     def __init__(self, seed):
         self.seed = seed
@@ -91,9 +98,8 @@ class Pair:
         """Move the clock `ms` forward, firing every timer on its deadline."""
         end = ticks_add(self.now, ms)
         while True:
-            deadlines = [d for d in (self.a.next_deadline(), self.b.next_deadline()) if d is not None]
-            d = min(deadlines, key=lambda t: ticks_diff(t, self.now)) if deadlines else None
-            if d is None or ticks_diff(d, end) > 0:
+            d = next_due(self.now, end, self.a.next_deadline(), self.b.next_deadline())
+            if d is None:
                 break
             if ticks_diff(d, self.now) > 0:
                 self.now = d

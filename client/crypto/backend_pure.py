@@ -16,7 +16,7 @@ except (ImportError, SyntaxError, NotImplementedError):  # CPython, or a port wi
 from .common import BLAKE2S_IV, ct_equal
 
 _ZERO32 = bytes(32)  # encrypted with block 0 to give the Poly1305 one-time key
-_OTK = bytearray(32)  # seal_into's one-time key: the transport path allocates nothing for it
+_OTK = bytearray(32)  # the Poly1305 one-time key, reused: the transport path allocates nothing for it
 
 
 def x25519(private, public):
@@ -32,45 +32,44 @@ def _nonce(counter):
     return b"\x00\x00\x00\x00" + struct.pack("<Q", counter)
 
 
-def seal(key, nonce12, plaintext, ad):
-    otk = bytearray(32)
-    _hot.chacha20_xor(key, nonce12, 0, _ZERO32, otk)
-    out = bytearray(len(plaintext) + 16)
-    _hot.chacha20_xor(key, nonce12, 1, plaintext, out)
-    out[-16:] = _hot.poly1305_aead(otk, ad, memoryview(out)[:len(plaintext)])
-    return bytes(out)
-
-
-def seal_into(key, counter, buf, n):
-    nonce12 = _nonce(counter)
+def _seal(key, nonce12, src, dst, ad):
+    # dst[:n] = ChaCha20(src) from block 1, dst[n:n + 16] = the tag; dst may start at src (in place).
+    n = len(src)
     _hot.chacha20_xor(key, nonce12, 0, _ZERO32, _OTK)
-    mv = memoryview(buf)
-    ct = mv[:n]
-    _hot.chacha20_xor(key, nonce12, 1, ct, ct)
-    mv[n:n + 16] = _hot.poly1305_aead(_OTK, b"", ct)
+    mv = memoryview(dst)
+    _hot.chacha20_xor(key, nonce12, 1, src, mv[:n])
+    mv[n:n + 16] = _hot.poly1305_aead(_OTK, ad, mv[:n])
 
 
-def open_into(key, counter, sealed, out):
-    nonce12 = _nonce(counter)
-    _hot.chacha20_xor(key, nonce12, 0, _ZERO32, _OTK)
+def _open(key, nonce12, sealed, ad, out):
+    # The tag is checked first: out is written only for an authentic message.
     n = len(sealed) - 16
     mv = memoryview(sealed)
-    if not ct_equal(_hot.poly1305_aead(_OTK, b"", mv[:n]), mv[n:], 16):
+    _hot.chacha20_xor(key, nonce12, 0, _ZERO32, _OTK)
+    if not ct_equal(_hot.poly1305_aead(_OTK, ad, mv[:n]), mv[n:], 16):
         return False
     _hot.chacha20_xor(key, nonce12, 1, mv[:n], memoryview(out)[:n])
     return True
 
 
-def open_(key, nonce12, sealed, ad):
-    otk = bytearray(32)
-    _hot.chacha20_xor(key, nonce12, 0, _ZERO32, otk)
-    n = len(sealed) - 16
-    ct = memoryview(sealed)[:n]
-    if not ct_equal(_hot.poly1305_aead(otk, ad, ct), memoryview(sealed)[n:], 16):
-        return None
-    out = bytearray(n)
-    _hot.chacha20_xor(key, nonce12, 1, ct, out)
+def seal(key, nonce12, plaintext, ad):
+    out = bytearray(len(plaintext) + 16)
+    _seal(key, nonce12, plaintext, out, ad)
     return bytes(out)
+
+
+def seal_into(key, counter, buf, n):
+    mv = memoryview(buf)
+    _seal(key, _nonce(counter), mv[:n], mv, b"")
+
+
+def open_(key, nonce12, sealed, ad):
+    out = bytearray(len(sealed) - 16)
+    return bytes(out) if _open(key, nonce12, sealed, ad, out) else None
+
+
+def open_into(key, counter, sealed, out):
+    return _open(key, _nonce(counter), sealed, b"", out)
 
 
 def aead_encrypt(key, counter, plaintext, ad):

@@ -76,23 +76,28 @@ def seal_into(key, counter, buf, n):
     mv[n:n + 16] = _tag(otk, b"", ct)
 
 
-def open_into(key, counter, sealed, out):
-    c, otk = _keystream(key, _nonce(counter))
+def _verified(key, nonce, sealed, ad):
+    """(cipher at block 1, ciphertext view) when the tag verifies, else (None, None)."""
+    c, otk = _keystream(key, nonce)
     n = len(sealed) - 16
     mv = memoryview(sealed)
-    if not compare_digest(_tag(otk, b"", mv[:n]), bytes(mv[n:])):
+    if not compare_digest(_tag(otk, ad, mv[:n]), bytes(mv[n:])):
+        return None, None
+    return c, mv[:n]
+
+
+def open_into(key, counter, sealed, out):
+    c, ct = _verified(key, _nonce(counter), sealed, b"")
+    if c is None:
         return False
-    c.encrypt(mv[:n], output=memoryview(out)[:n])
+    c.encrypt(ct, output=memoryview(out)[:len(ct)])
     return True
 
 
 def open_(key, nonce, sealed, ad):
-    c, otk = _keystream(key, nonce)
-    n = len(sealed) - 16
-    ct = sealed[:n]
-    if not compare_digest(_tag(otk, ad, ct), bytes(sealed[n:])):
-        return None
-    return c.encrypt(ct)  # the stream cipher is its own inverse; decrypt() is refused after encrypt()
+    c, ct = _verified(key, nonce, sealed, ad)
+    # The stream cipher is its own inverse; decrypt() is refused after encrypt().
+    return None if c is None else c.encrypt(ct)
 
 
 def aead_encrypt(key, counter, plaintext, ad):
