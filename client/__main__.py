@@ -52,7 +52,7 @@ def _load_config(path):
 def _stack_buffers(cfg):
     """The stack's TCP buffers for every connection, as one block allocated before the client's code
     is loaded: loading modules leaves a board's heap in pieces, where kilobyte blocks are then hard
-    to find (measured on the unix port: 82 KB free, none of it 12 KB in one piece)."""
+    to find (measured on the unix port: 82 KB free, no free run over 11.4 KB)."""
     if cfg.netif != "stack":
         return None
     import gc
