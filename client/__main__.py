@@ -98,7 +98,7 @@ def _finish(client):
             return
         except MemoryError:
             gc.collect()
-    print("wg: out of memory: no status (out of memory %d times)" % client.out_of_memory)
+    print("wg: out of memory: no status (out of memory %d times)" % client.oom.failures)
 
 
 def _print_status(client):

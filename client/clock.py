@@ -4,13 +4,17 @@ timestamp = max(wall clock, high-water mark + 1 tick), strictly increasing. The 
 `state_file` in reserved blocks: we persist "every timestamp up to R may have been used" with R a
 day ahead, and write again only when a timestamp passes R. A reboot with the clock set back (a
 board without NTP) starts above R, so the server, which remembers our last timestamp, accepts us.
-Flash is written once per boot and once per reserved day at most.
+Flash is written once per boot and once per reserved day at most. Where the file cannot be written
+(a board without a writable filesystem, a read-only mount) the clock still runs on the wall clock
+and the monotonic mark in RAM; it says so once in the log and in the status (`unsaved`), since
+after such a reboot the server may refuse our handshakes until the wall clock passes the old mark.
 """
 import json
 import os
 import time
 
-from . import tai64n
+from . import log
+from .wg import tai64n
 
 RESERVE_BLOCK_S = 86_400
 _TICK_NS = 1 << 24  # the low 24 bits of TAI64N nanoseconds are zeroed: the smallest step
@@ -43,6 +47,7 @@ class Clock:
         self.state_file = state_file
         self.wall = wall
         self.writes = 0
+        self.unsaved = None  # why the state cannot be written, once it could not
         reserved_s = self._load()
         # Anything up to the old reservation may have been used before the reboot.
         self.last_ns = max(reserved_s * _NS, 0)
@@ -58,11 +63,21 @@ class Clock:
 
     def _reserve(self, from_ns):
         reserved_s = from_ns // _NS + RESERVE_BLOCK_S
-        tmp = self.state_file + ".tmp"
-        with open(tmp, "w") as f:
-            f.write(json.dumps({"tai64n_reserved_until_s": reserved_s}))
-        os.rename(tmp, self.state_file)  # atomic: a reset mid-write keeps the old block
+        # Reserved either way: an unwritable file is tried again a day later, not at every handshake.
         self.reserved_ns = reserved_s * _NS
+        tmp = self.state_file + ".tmp"
+        try:
+            with open(tmp, "w") as f:
+                f.write(json.dumps({"tai64n_reserved_until_s": reserved_s}))
+            os.rename(tmp, self.state_file)  # atomic: a reset mid-write keeps the old block
+        except OSError as e:
+            if self.unsaved is None:
+                log.warning("clock state not saved to %s (%s): timestamps stay increasing while running; "
+                            "after a reboot the server may refuse handshakes until the clock passes the old ones"
+                            % (self.state_file, e))
+            self.unsaved = str(e)
+            return
+        self.unsaved = None
         self.writes += 1
 
     def now_ns(self):

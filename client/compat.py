@@ -1,7 +1,9 @@
 """What differs between CPython and MicroPython, in one place.
 
 `const` and the wrap-around tick functions exist natively on MicroPython; CPython gets shims
-with the same 2^30 wrap as the boards, so wrap-around is exercised on the host too.
+with the same 2^30 wrap as the boards, so wrap-around is exercised on the host too. `earliest`,
+the deadline helper of every part, is tick arithmetic too. Only `ticks_ms` reads a clock: the
+sans-I/O parts (wg/, net/) use the arithmetic and are handed `now` (tests/test_layout.py).
 """
 try:
     from micropython import const  # noqa: F401
@@ -26,3 +28,12 @@ except ImportError:
     def ticks_diff(a, b):
         """a - b, wrap-safe for differences below half the period (~6.2 days)."""
         return ((a - b + _HALF) & (TICKS_PERIOD - 1)) - _HALF
+
+
+def earliest(a, b):
+    """The earlier of two ms-tick deadlines, either possibly None."""
+    if a is None:
+        return b
+    if b is None or ticks_diff(a, b) <= 0:
+        return a
+    return b

@@ -6,8 +6,8 @@ silently fall back to a default.
 import json
 from binascii import a2b_base64
 
-from .allowedips import parse_cidr
-from .constants import DEFAULT_MTU, PERSISTENT_KEEPALIVE_MAX_S
+from .net.addr import parse_cidr
+from .wg.constants import DEFAULT_MTU, PERSISTENT_KEEPALIVE_MAX_S
 
 KEEPALIVE_MODES = ("power", "standard")
 NETIFS = ("stack", "tun")

@@ -2,6 +2,7 @@
 from binascii import b2a_base64
 
 from .log import format_endpoint
+from .wg.counters import peer_status
 
 
 def b64(key):
@@ -24,22 +25,25 @@ def lines(client, now):
            "  public key: %s" % b64(dev.identity.public),
            "  listening port: %s" % (client.port or "(chosen by the system)"),
            "  loop wake-ups: %d" % client.wakeups,
-           "  out of memory: %d" % client.out_of_memory,
+           "  out of memory: %d" % client.oom.failures,
+           "  clock state: %s" % ("saved in %s" % client.clock.state_file if client.clock.unsaved is None
+                                  else "NOT saved (%s)" % client.clock.unsaved),
            "  drops: %s" % _counts(dev.drops)]
-    stack = client.stack
+    netif = client.netif
+    stack = getattr(netif, "stack", None)  # the stack netif; TUN has the kernel's counters
     if stack is not None:
         out.append("  stack: %d TCP connections (peak %d%s), drops and events: %s" % (
-            len(stack.tcp), client.peak_connections,
-            "" if client.heap_at_peak is None else ", heap in use then %d B" % client.heap_at_peak,
+            len(stack.tcp), netif.peak_connections,
+            "" if netif.heap_at_peak is None else ", heap in use then %d B" % netif.heap_at_peak,
             _counts(stack.counters)))
-    if client.forwarder is not None:
-        out.append("  forwards: %s" % _counts(client.forwarder.counters))
-    net = client.network
+        if netif.forwarder is not None:
+            out.append("  forwards: %s" % _counts(netif.forwarder.counters))
+    net = getattr(netif, "network", None)
     if net is not None and (net.tasks or net.errors):
         out.append("  programs: %d running; failed: %s" % (
             len(net.tasks), ", ".join("%s (%r)" % e for e in net.errors) or "none"))
     for peer in dev.peers:
-        s = peer.status(now)
+        s = peer_status(peer, now)
         ka = peer.keepalive
         out += ["", "peer: %s" % b64(peer.public_key),
                 "  endpoint: %s" % format_endpoint(s["endpoint"]),

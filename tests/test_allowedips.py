@@ -1,5 +1,6 @@
 """Cryptokey routing: parsing, longest-prefix match over IPv4 and IPv6, inner-source checks."""
-from client.allowedips import AllowedIPs, format_cidr, parse_cidr, parse_ip
+from client.net.addr import format_cidr, parse_cidr, parse_ip
+from client.wg.allowedips import AllowedIPs
 from tests.harness import raises
 
 

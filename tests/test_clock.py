@@ -1,7 +1,7 @@
 """The handshake clock: strictly increasing, above the persisted mark, rare flash writes."""
 import os
 
-from client import tai64n
+from client.wg import tai64n
 from client.clock import RESERVE_BLOCK_S, Clock
 
 NS = 1_000_000_000
@@ -67,3 +67,23 @@ def test_missing_or_corrupt_state_starts_from_the_wall_clock():
         f.write("{corrupt")
     c = Clock(path, Wall(1_780_000_000))
     assert tai64n.decode(c.tai64n())[0] == 1_780_000_000
+
+
+def test_an_unwritable_state_file_is_reported_once_and_the_clock_runs_on():
+    # A board without a writable filesystem (rp2040js cannot program flash; a read-only mount).
+    from client import log
+    path = "/nonexistent-wg-dir/state.json"
+    warnings, real_warning = [], log.warning
+    log.warning = warnings.append
+    try:
+        wall = Wall(1_780_000_000)
+        clock = Clock(path, wall=wall)
+        assert clock.unsaved and clock.writes == 0
+        first = clock.now_ns()
+        wall.ns += 2 * RESERVE_BLOCK_S * NS  # past the reservation: tried again, still unsaved
+        second = clock.now_ns()
+        assert second > first and clock.unsaved and clock.writes == 0
+        assert clock.now_ns() > second
+    finally:
+        log.warning = real_warning
+    assert len(warnings) == 1 and "clock state not saved to " + path in warnings[0]

@@ -1,10 +1,11 @@
 """Hostile and malformed datagrams are dropped and counted; the session keeps working after each."""
 import struct
 
-from client import cookie, crypto
-from client.constants import INITIATION_SIZE, REPLAY_WINDOW_BITS, RESPONSE_SIZE
+from client import crypto
+from client.wg import cookie
+from client.wg.constants import INITIATION_SIZE, REPLAY_WINDOW_BITS, RESPONSE_SIZE
 from tests.harness import cpython_only
-from client.device import Device
+from client.wg.device import Device
 from tests.wgpair import IP_A, IP_B, Pair, Rng, Tai64n, ipv4
 
 
@@ -62,17 +63,17 @@ def test_bad_tag_replay_and_too_old():
     data = p.sent("a")[-1]
     bad = bytearray(data)
     bad[-1] ^= 0x80
-    before = p.pb.drops.get("bad_tag", 0)
+    before = p.pb.counters.drops.get("bad_tag", 0)
     p.b.receive(bytes(bad), "A:51820", p.now)
-    assert p.pb.drops.get("bad_tag") == before + 1
+    assert p.pb.counters.drops.get("bad_tag") == before + 1
     p.b.receive(data, "A:51820", p.now)  # replayed
-    assert p.pb.drops.get("replay") == 1
+    assert p.pb.counters.drops.get("replay") == 1
     old = data
     for _ in range(REPLAY_WINDOW_BITS):  # move the window past `old`
         p.a.send_packet(ipv4(IP_A, IP_B, b"."), p.now)
     p.deliver()
     p.b.receive(old, "A:51820", p.now)
-    assert p.pb.drops.get("replay") == 2
+    assert p.pb.counters.drops.get("replay") == 2
     assert p.b.drops.get("replay") == 2
     _still_works(p)
 
@@ -81,7 +82,7 @@ def test_inner_source_outside_allowed_ips():
     p = _session()
     p.a.send_packet(ipv4(bytes((192, 0, 2, 9)), IP_B, b"spoof"), p.now)
     p.deliver()
-    assert p.pb.drops.get("source_not_allowed") == 1
+    assert p.pb.counters.drops.get("source_not_allowed") == 1
     assert ipv4(bytes((192, 0, 2, 9)), IP_B, b"spoof") not in p.received["b"]
     p.a.send_packet(b"\x70" + bytes(40), p.now)  # neither IPv4 nor IPv6: no route at A
     assert p.a.drops.get("no_route") == 1
@@ -93,7 +94,7 @@ def test_invalid_inner_packet_is_dropped():
     kp = p.pa.keypairs.current
     p.a.outbox.append((p.pa._seal(kp, b"\x45\x00\xff\xff" + bytes(16), p.now), "B"))  # length > packet
     p.deliver()
-    assert p.pb.drops.get("invalid_ip") == 1
+    assert p.pb.counters.drops.get("invalid_ip") == 1
     _still_works(p)
 
 

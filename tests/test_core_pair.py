@@ -1,7 +1,8 @@
 """Two devices in memory: handshake, data, timers, roaming, cookies (fake clock, both runtimes)."""
-from client.constants import (INITIATION_SIZE, KEEPALIVE_TIMEOUT_MS, REKEY_AFTER_TIME_MS,
-                              REJECT_AFTER_TIME_MS, RESPONSE_SIZE, COOKIE_REPLY_SIZE, ZERO_KEYS_AFTER_MS)
+from client.wg.constants import (INITIATION_SIZE, KEEPALIVE_TIMEOUT_MS, REKEY_AFTER_TIME_MS,
+                                 REJECT_AFTER_TIME_MS, RESPONSE_SIZE, COOKIE_REPLY_SIZE, ZERO_KEYS_AFTER_MS)
 from client.compat import ticks_diff
+from client.wg.counters import peer_status
 from tests.wgpair import IP_A, IP_B, Pair, ipv4
 
 KEEPALIVE_SIZE = 32
@@ -15,9 +16,9 @@ def test_handshake_and_data_both_ways():
     assert p.received["b"] == [ipv4(IP_A, IP_B, b"hello")]
     p.b_sends(b"world")
     assert p.received["a"] == [ipv4(IP_B, IP_A, b"world")]
-    assert p.pa.handshakes == {"initiator": 1, "responder": 0}
-    assert p.pb.handshakes == {"initiator": 0, "responder": 1}
-    assert p.pa.sent["data"] == 1 and p.pb.received["data"] == 1
+    assert p.pa.counters.handshakes == {"initiator": 1, "responder": 0}
+    assert p.pb.counters.handshakes == {"initiator": 0, "responder": 1}
+    assert p.pa.counters.sent["data"] == 1 and p.pb.counters.received["data"] == 1
     assert not p.a.drops and not p.b.drops
 
 
@@ -42,7 +43,7 @@ def test_mismatched_preshared_key_fails_the_response():
     p = Pair(psk=bytes(range(32)))
     p.pb.handshake.preshared_key = bytes(32)
     p.a_sends()
-    assert p.pa.drops.get("bad_response") == 1
+    assert p.pa.counters.drops.get("bad_response") == 1
     assert p.pa.keypairs.current is None and not p.received["b"]
 
 
@@ -58,9 +59,9 @@ def test_responder_rotates_on_first_data():
     # A second handshake: B's new keys wait in `next` until A's first message under them.
     p.advance(REKEY_AFTER_TIME_MS)
     p.a_sends()  # keys older than REKEY_AFTER_TIME: A initiates after this send
-    assert p.pa.handshakes["initiator"] == 2
+    assert p.pa.counters.handshakes["initiator"] == 2
     assert p.pb.keypairs.current is not first and p.pb.keypairs.previous is first
-    assert p.pb.handshakes["responder"] == 2
+    assert p.pb.counters.handshakes["responder"] == 2
 
 
 def test_rekey_after_120_seconds_with_traffic():
@@ -70,7 +71,7 @@ def test_rekey_after_120_seconds_with_traffic():
         p.advance(10_000)
         p.a_sends()
         p.b_sends()
-    assert p.pa.handshakes["initiator"] == 2
+    assert p.pa.counters.handshakes["initiator"] == 2
     assert len(p.sent("a", size=INITIATION_SIZE)) == 2
     assert len(p.received["b"]) == 15 and len(p.received["a"]) == 14
     assert not p.a.drops and not p.b.drops
@@ -85,7 +86,7 @@ def test_keys_refused_after_180_seconds():
     p.drop = None
     p.advance(REJECT_AFTER_TIME_MS + 1000)
     p.b.receive(late, "A:51820", p.now)
-    assert p.pb.drops == {"expired_keypair": 1}
+    assert p.pb.counters.drops == {"expired_keypair": 1}
     # A does not send with keys that old: the packet waits for a new handshake.
     before = len(p.sent("a", size=INITIATION_SIZE))
     p.a_sends(b"fresh")
@@ -103,7 +104,7 @@ def test_give_up_after_18_retransmits():
     assert len(inits) == 1 + 18
     assert ticks_diff(inits[-1], start) <= 90_000 + 18 * 333
     assert ticks_diff(inits[-1], start) >= 90_000
-    assert p.pa.drops.get("handshake_gave_up") == 1  # the queued packet
+    assert p.pa.counters.drops.get("handshake_gave_up") == 1  # the queued packet
     assert not p.pa.queue
     # Nothing left but the timer that erases the partial handshake, then nothing at all.
     p.advance(ZERO_KEYS_AFTER_MS)
@@ -128,7 +129,7 @@ def test_passive_keepalive_after_10_seconds():
     keepalives = [(tt, d) for tt, s, d in p.wire if s == "b" and len(d) == KEEPALIVE_SIZE]
     assert len(keepalives) == 1
     assert ticks_diff(keepalives[0][0], t) == KEEPALIVE_TIMEOUT_MS
-    assert p.pa.received["keepalive"] == 1
+    assert p.pa.counters.received["keepalive"] == 1
     # Keepalives do not call data_received: no keepalive answers a keepalive.
     p.advance(60_000)
     assert len([1 for _, s, d in p.wire if len(d) == KEEPALIVE_SIZE]) == 1
@@ -169,13 +170,13 @@ def test_cookie_flow_when_the_responder_is_under_load():
     p.b.under_load = True
     p.a_sends()
     assert [len(d) for d in p.sent("b")] == [COOKIE_REPLY_SIZE]
-    assert p.pa.received["cookie"] == 1
+    assert p.pa.counters.received["cookie"] == 1
     assert len(p.sent("a")) == 1  # no immediate retransmit
     assert p.pa.endpoint == "B:51820" and p.pa.keypairs.current is None
     p.advance(5_400)  # the retransmit timer sends a new initiation, now with mac2
     second = p.sent("a", size=INITIATION_SIZE)[-1]
     assert second[132:148] != bytes(16)
-    assert p.pa.handshakes["initiator"] == 1
+    assert p.pa.counters.handshakes["initiator"] == 1
     assert p.received["b"] == [ipv4(IP_A, IP_B, b"ping")]
 
 
@@ -185,7 +186,7 @@ def test_cookie_reply_is_accepted_once_per_mac1():
     p.a_sends()
     reply = p.sent("b")[-1]
     p.a.receive(reply, "B:51820", p.now)
-    assert p.pa.drops.get("bad_cookie") == 1
+    assert p.pa.counters.drops.get("bad_cookie") == 1
 
 
 def test_responder_refuses_replayed_initiation_and_floods():
@@ -207,7 +208,7 @@ def test_persistent_keepalive_standard_semantics():
     p = Pair(keepalive_a=25)
     p.a.up(p.now)  # one keepalive at once when the interface comes up: a handshake first
     p.deliver()
-    assert p.pa.handshakes["initiator"] == 1
+    assert p.pa.counters.handshakes["initiator"] == 1
     t = p.now
     p.advance(100_000)
     sends = [ticks_diff(tt, t) for tt, s, d in p.wire if s == "a" and len(d) == KEEPALIVE_SIZE]
@@ -229,7 +230,7 @@ def test_status_reports_counters():
     p = Pair()
     p.handshake()
     p.advance(3000)
-    s = p.pa.status(p.now)
+    s = peer_status(p.pa, p.now)
     assert s["endpoint"] == "B:51820" and s["handshakes"]["initiator"] == 1
     assert s["sent"]["initiation"] == 1 and s["sent"]["data"] == 1 and s["received"]["response"] == 1
     assert s["last_handshake_ago_ms"] == 3000 and s["keepalive"] == "standard"

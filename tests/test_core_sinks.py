@@ -2,7 +2,7 @@
 transport messages sealed in the device's reused buffer, received packets borrowed from its receive
 buffer (fake clock, both runtimes)."""
 from client import crypto
-from client.constants import INITIATION_SIZE, REKEY_AFTER_TIME_MS, RESPONSE_SIZE
+from client.wg.constants import INITIATION_SIZE, REKEY_AFTER_TIME_MS, RESPONSE_SIZE
 from tests.wgpair import IP_A, IP_B, Pair, ipv4
 
 
@@ -19,7 +19,7 @@ def test_handshake_data_and_rekey_through_the_sinks():
         p.advance(10_000)
         p.a_sends()
         p.b_sends()
-    assert p.pa.handshakes["initiator"] == 2 and len(p.received["b"]) == 15 and len(p.received["a"]) == 15
+    assert p.pa.counters.handshakes["initiator"] == 2 and len(p.received["b"]) == 15 and len(p.received["a"]) == 15
     assert not p.a.drops and not p.b.drops
 
 

@@ -1,6 +1,6 @@
 """The power-aware persistent keepalive (keepalive.md "Required behaviour"), with a fake clock."""
 from client.compat import ticks_diff
-from client.constants import INITIATION_SIZE, REJECT_AFTER_TIME_MS
+from client.wg.constants import INITIATION_SIZE, REJECT_AFTER_TIME_MS
 from tests.wgpair import Pair
 
 HOUR_MS = 3_600_000
@@ -12,16 +12,16 @@ def _a_sends(p, since):
 
 def _idle(p, ms):
     """Advance deadline by deadline, counting the device's wake-ups."""
-    start = p.pa.wakeups
+    start = p.pa.counters.wakeups
     p.advance(ms)
-    return p.pa.wakeups - start
+    return p.pa.counters.wakeups - start
 
 
 def test_up_confirms_with_a_handshake_at_once():
     p = Pair(keepalive_a=25, power_a=True)
     p.a.up(p.now)
     p.deliver()
-    assert p.pa.handshakes["initiator"] == 1
+    assert p.pa.counters.handshakes["initiator"] == 1
     assert p.pa.keypairs.current is not None
 
 
@@ -35,15 +35,15 @@ def test_idle_hour_spacing_kinds_and_wakeups():
     gaps = [b[0] - a[0] for a, b in zip(sends, sends[1:])]
     assert max(gaps) <= 25_000  # exactly the interval: no jitter, no early sends
     assert len(sends) <= 3600 // 25 + 6
-    handshakes = p.pa.handshakes["initiator"]
+    handshakes = p.pa.counters.handshakes["initiator"]
     assert handshakes <= 6  # the first one, then one per confirm_interval after the session lapsed
     # Authenticated keepalives (32 bytes) while the session lives, 1-byte refreshes after it.
     lapsed = [size for t, size in sends if REJECT_AFTER_TIME_MS < t < 600_000]
     assert set(lapsed) == {1}
     assert 32 in set(size for t, size in sends if t < REJECT_AFTER_TIME_MS)
     # Every wake-up sent something: nothing periodic, no polling.
-    assert wakeups == len(sends) - p.pa.sent["data"]
-    assert p.pb.received["keepalive"] > 0 and p.b.drops.get("short", 0) == p.pa.sent["nat_refresh"]
+    assert wakeups == len(sends) - p.pa.counters.sent["data"]
+    assert p.pb.counters.received["keepalive"] > 0 and p.b.drops.get("short", 0) == p.pa.counters.sent["nat_refresh"]
 
 
 def test_keepalives_do_not_start_a_rekey():
@@ -51,7 +51,7 @@ def test_keepalives_do_not_start_a_rekey():
     p.a.up(p.now)
     p.deliver()
     p.advance(170_000)
-    assert p.pa.handshakes["initiator"] == 1
+    assert p.pa.counters.handshakes["initiator"] == 1
     assert len(p.sent("a", size=INITIATION_SIZE)) == 1
 
 
@@ -88,7 +88,7 @@ def test_data_traffic_still_follows_the_protocol():
     p.advance(1_000)
     p.b_sends()
     p.advance(10_000)  # passive keepalive 10 s after received data (needed by the other side)
-    assert p.pa.sent["keepalive"] >= 1
+    assert p.pa.counters.sent["keepalive"] >= 1
 
 
 def test_power_device_reachable_by_server_after_the_session_lapsed():
@@ -98,4 +98,4 @@ def test_power_device_reachable_by_server_after_the_session_lapsed():
     p.advance(200_000)  # the session lapsed; refreshes keep the mapping
     p.b_sends(b"wake up")  # the server initiates; the device answers as responder
     assert p.received["a"][-1][20:] == b"wake up"
-    assert p.pa.handshakes["responder"] == 1
+    assert p.pa.counters.handshakes["responder"] == 1

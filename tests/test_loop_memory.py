@@ -50,12 +50,12 @@ def test_memory_error_in_a_step_is_counted_backed_off_and_survived():
         client._handle = out_of_memory
         for _ in range(4):
             client.step()
-        assert client.out_of_memory == 4 and client.oom_streak == 4
+        assert client.oom.failures == 4 and client.oom.streak == 4
         assert fake_time.sleeps == [10, 20, 40]  # before steps 2, 3, 4
         client._handle = lambda events, now: None
         client.step()
         client.step()
-        assert client.oom_streak == 0 and fake_time.sleeps == [10, 20, 40, 80]  # none after recovery
+        assert client.oom.streak == 0 and fake_time.sleeps == [10, 20, 40, 80]  # none after recovery
     finally:
         loop.time = real_time
 

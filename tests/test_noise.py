@@ -1,8 +1,9 @@
 """The handshake stepped by hand: chaining key and hash after each Noise step (protocol.md §2)."""
 import struct
 
-from client import crypto, noise
-from client.constants import CONSTRUCTION, IDENTIFIER
+from client import crypto
+from client.wg import noise
+from client.wg.constants import CONSTRUCTION, IDENTIFIER
 from tests.harness import raises
 from tests.wgpair import Rng
 

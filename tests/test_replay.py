@@ -3,8 +3,8 @@
 The kernel's ring has 64-bit blocks; ours has 8-bit blocks, so COUNTER_WINDOW_SIZE here is
 REPLAY_WINDOW_BITS - 8. The cases are written in terms of it, as in the original.
 """
-from client.constants import REJECT_AFTER_MESSAGES, REPLAY_WINDOW_BITS
-from client.replay import ReplayWindow
+from client.wg.constants import REJECT_AFTER_MESSAGES, REPLAY_WINDOW_BITS
+from client.wg.replay import ReplayWindow
 
 WINDOW = REPLAY_WINDOW_BITS - 8  # COUNTER_WINDOW_SIZE
 LIM = WINDOW + 1  # T_LIM

@@ -80,8 +80,8 @@ def test_deploy_dry_run_compiles_for_both_boards():
         assert r.returncode == 0, r.stderr
         assert "+ .venv/bin/mpremote connect auto fs cp build/%s/rom/client/crypto/viper.mpy :client/crypto/viper.mpy" \
             % board in r.stdout
-        assert "backend_pycryptodome" not in r.stdout and "netif_tun" not in r.stdout
-        for folder in ("client", "client/crypto", "client/net"):  # every folder before its files
+        assert "backend_pycryptodome" not in r.stdout and "netif/tun" not in r.stdout
+        for folder in ("client", "client/crypto", "client/net", "client/netif", "client/wg"):  # every folder before its files
             assert "+ .venv/bin/mpremote connect auto fs mkdir :%s\n" % folder in r.stdout
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         mpys = [f for _, _, files in os.walk(os.path.join(root, "build", board)) for f in files if f.endswith(".mpy")]
@@ -103,11 +103,28 @@ def test_deploy_romfs_image_runs_the_client_in_place():
               "f = open('build/unix/client.romfs', 'rb'); image = f.read(); f.close()\n"
               "vfs.mount(vfs.VfsRom(image), '/rom')\n"
               "sys.path[:] = ['/rom']\n"
-              "import client.loop, client.net.forward\n"
+              "import client.loop, client.netif.forward\n"
               "from client.crypto import selftest\n"
-              "print(client.loop.__file__, client.net.forward.__file__)\n"
-              "sys.exit(0 if selftest.main() else 1)\n")
+              "print(client.loop.__file__, client.netif.forward.__file__)\n"
+              "sys.exit(0 if selftest.passed else 1)\n")
     r = _run(".venv/bin/micropython", "-c", script)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert r.stdout.startswith("/rom/client/loop.mpy /rom/client/net/forward.mpy")
+    assert r.stdout.startswith("/rom/client/loop.mpy /rom/client/netif/forward.mpy")
     assert "backend pure (viper)" in r.stdout and "self-test passed" in r.stdout
+
+
+def test_crypto_selftest_runs_on_import_and_as_a_module():
+    # What its docstring promises, on this runtime: one line per check at import, and -m's exit status.
+    import sys
+    sys.modules.pop("client.crypto.selftest", None)
+    import client.crypto.selftest as selftest
+    assert selftest.passed is True
+    sys.modules.pop("client.crypto.selftest", None)
+
+
+@cpython_only("runs both interpreters as subprocesses")
+def test_crypto_selftest_with_dash_m_on_both_runtimes():
+    for interpreter in (".venv/bin/python", ".venv/bin/micropython"):
+        r = _run(interpreter, "-m", "client.crypto.selftest")
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert r.stdout.count("self-test passed") == 1 and r.stdout.count("X25519") >= 1

@@ -17,11 +17,11 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from client import tai64n  # noqa: E402
+from client.wg import tai64n  # noqa: E402
 from client.compat import ticks_add, ticks_diff, ticks_ms  # noqa: E402
-from client.device import Device  # noqa: E402
-from client.keepalive import StandardKeepalive  # noqa: E402
-from client.timers import earliest  # noqa: E402
+from client.wg.device import Device  # noqa: E402
+from client.wg.keepalive import StandardKeepalive  # noqa: E402
+from client.compat import earliest  # noqa: E402
 from tests.ipkit import icmp_echo, parse_icmp_echo  # noqa: E402
 
 MY_IP = bytes((192, 0, 2, 2))
@@ -92,12 +92,12 @@ def main():
         for datagram, dest in dev.outbox:
             sock.sendto(datagram, dest)
         dev.outbox.clear()
-        total = peer.handshakes["initiator"] + peer.handshakes["responder"]
+        total = peer.counters.handshakes["initiator"] + peer.counters.handshakes["responder"]
         if total != handshakes:
             handshakes = total
-            emit(event="handshake", initiator=peer.handshakes["initiator"],
-                 responder=peer.handshakes["responder"], t=ticks_diff(now, start))
-    emit(event="status", sent=peer.sent, received=peer.received, handshakes=peer.handshakes,
+            emit(event="handshake", initiator=peer.counters.handshakes["initiator"],
+                 responder=peer.counters.handshakes["responder"], t=ticks_diff(now, start))
+    emit(event="status", sent=peer.counters.sent, received=peer.counters.received, handshakes=peer.counters.handshakes,
          drops=dev.drops, endpoint=str(peer.endpoint))
 
 

@@ -8,8 +8,8 @@ import struct
 
 from client import crypto
 from client.compat import ticks_add, ticks_diff
-from client.device import Device
-from client.keepalive import PowerKeepalive, StandardKeepalive
+from client.wg.device import Device
+from client.wg.keepalive import PowerKeepalive, StandardKeepalive
 
 ADDR_A = "A:51820"  # endpoints are opaque to the core: strings suffice in memory
 ADDR_B = "B:51820"

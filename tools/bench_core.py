@@ -9,7 +9,7 @@ import sys
 
 sys.path.insert(0, ".")
 
-from client import noise  # noqa: E402
+from client.wg import noise  # noqa: E402
 from client.compat import ticks_diff  # noqa: E402
 from tests.wgpair import IP_A, IP_B, Pair, ipv4  # noqa: E402
 from tools.bench_crypto import median_us, runtime_name  # noqa: E402
@@ -79,7 +79,7 @@ def idle_hour(interval_s=25, power=False):
             break
         p.advance(max(0, ticks_diff(d, p.now)))
         wakeups += 1
-    return p.pa.sent, p.pa.handshakes, wakeups
+    return p.pa.counters.sent, p.pa.counters.handshakes, wakeups
 
 
 def idle_table():

@@ -20,7 +20,7 @@ HEAPS_KB = (96, 128, 160, 176, 192, 208, 224, 256, 320, 384, 512)
 ROOT = __file__.rsplit("/", 2)[0]
 _RESIDENT = ("import gc, sys\n{mount}"
              "gc.collect(); before = gc.mem_alloc()\n"
-             "import client.loop, client.net.forward\n"
+             "import client.loop, client.netif.forward\n"
              "gc.collect(); print(gc.mem_alloc() - before)\n")
 _MOUNT_ROMFS = ("import vfs\nf = open('build/unix/client.romfs', 'rb'); image = f.read(); f.close()\n"
                 "vfs.mount(vfs.VfsRom(image), '/rom'); sys.path[:] = ['/rom']\n")

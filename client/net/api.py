@@ -10,17 +10,16 @@
         sock = net.udp_socket(5353)
         data, addr = await sock.recvfrom()
         rtt_ms = await net.ping("192.0.2.1")
-    client.network.spawn(main(client.network))
+    net = client.network_api(); net.spawn(main(net))
 
 The coroutines are run by the client's own loop (there is one loop per client, and it keeps
 sleeping until a packet or a deadline): `await` yields a wait condition to `Network.run(now)`,
 which resumes a coroutine once its condition holds or its deadline passed. The same code runs on
 CPython and MicroPython; it is shaped like asyncio's streams, but not an asyncio event loop.
 """
-from ..allowedips import parse_ip
-from ..compat import ticks_add, ticks_diff
-from ..timers import earliest
+from ..compat import earliest, ticks_add, ticks_diff
 from . import tcp
+from .addr import parse_ip
 
 _PING_IDENT = 0x7767
 

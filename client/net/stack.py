@@ -7,10 +7,9 @@ dropped packet is counted by reason in `counters`.
 import os
 import struct
 
-from ..allowedips import parse_cidr
-from ..compat import ticks_diff
-from ..timers import earliest
+from ..compat import earliest, ticks_diff
 from . import ipv4, tcp, udp
+from .addr import parse_cidr
 from .ring import Ring
 from .checksum import checksum
 

@@ -11,8 +11,7 @@ Sequence numbers are 32-bit and compared modulo 2^32 (`_lt`, `_diff`).
 """
 import struct
 
-from ..compat import const, ticks_add, ticks_diff
-from ..timers import earliest
+from ..compat import const, earliest, ticks_add, ticks_diff
 from .checksum import transport_checksum
 from .ipv4 import HEADER_SIZE as IP_HEADROOM
 from .ring import Ring

@@ -1,27 +1,26 @@
-"""A peer: its handshake, keypairs, timers, cookie jar, keepalive policy, queue and counters.
+"""A peer: its handshake, keypairs, timers, cookie jar, keepalive policy and queue.
 
 Functions roughly in the order packets flow: sending data, handshakes, receiving, timer expiry.
-Everything takes `now` (ms ticks) and writes datagrams to the device's outbox.
+Everything takes `now` (ms ticks) and hands datagrams to the device (`Device.output`); what is
+counted lives in `counters` (counters.py).
 """
 import struct
 
-from . import crypto, noise
-from .compat import ticks_diff
+from .. import crypto
+from . import noise
+from ..compat import earliest, ticks_diff
 from .constants import (MESSAGE_TRANSPORT, QUEUE_MAX_PACKETS, REKEY_AFTER_MESSAGES,
                         REKEY_AFTER_TIME_MS, REKEY_ON_RECEIVE_AFTER_MS, REKEY_TIMEOUT_MS,
                         MAX_TIMER_HANDSHAKES, TRANSPORT_HEADER_SIZE)
 from .cookie import CookieJar
+from .counters import PeerCounters
 from .keepalive import INITIATE, NAT_REFRESH, SEND_KEEPALIVE, StandardKeepalive
 from .keypair import Keypair, Keypairs
 from .messages import ip_length, ip_source, padded_length
 from .timers import (NEW_HANDSHAKE, RETRANSMIT_HANDSHAKE, SEND_KEEPALIVE as PASSIVE_KEEPALIVE,
-                     ZERO_KEY_MATERIAL, Timers, earliest)
+                     ZERO_KEY_MATERIAL, Timers)
 
 _ZERO_PADDING = bytes(16)  # padding is below 16 bytes (a multiple of 16, capped at the MTU)
-
-# Counter names (status and tests use them).
-SEND_KINDS = ("data", "keepalive", "initiation", "response", "nat_refresh")
-RECEIVE_KINDS = ("data", "keepalive", "initiation", "response", "cookie")
 
 
 class Peer:
@@ -38,38 +37,17 @@ class Peer:
         self.queue = []  # packets waiting for a session, oldest first
         self.last_sent_handshake = None  # ms ticks of our last initiation or response
         self.last_handshake = None  # ms ticks of the last completed handshake
-        self.sent = dict((k, 0) for k in SEND_KINDS)
-        self.received = dict((k, 0) for k in RECEIVE_KINDS)
-        self.handshakes = {"initiator": 0, "responder": 0}
-        self.drops = {}
-        self.rx_bytes = 0
-        self.tx_bytes = 0
-        self.wakeups = 0  # expiries that found a timer of this peer due
-
-    def status(self, now):
-        """Counters and state for display (status module) and tests."""
-        kp = self.keypairs.current
-        return {
-            "public_key": self.public_key, "endpoint": self.endpoint,
-            "sent": dict(self.sent), "received": dict(self.received), "drops": dict(self.drops),
-            "handshakes": dict(self.handshakes), "tx_bytes": self.tx_bytes, "rx_bytes": self.rx_bytes,
-            "last_handshake_ago_ms": None if self.last_handshake is None else ticks_diff(now, self.last_handshake),
-            "session_age_ms": None if kp is None else kp.age_ms(now),
-            "keepalive": self.keepalive.name, "queued": len(self.queue), "wakeups": self.wakeups,
-            "keepalive_deadline_ms": None if self.keepalive.deadline is None
-            else ticks_diff(self.keepalive.deadline, now),
-        }
+        self.counters = PeerCounters()
 
     def drop(self, reason):
-        self.drops[reason] = self.drops.get(reason, 0) + 1
+        self.counters.drop(reason)
         self.device.count_drop(reason)
 
     # --- Output ---
 
     def _output(self, datagram, kind, now):
         self.device.output(datagram, self.endpoint)
-        self.sent[kind] += 1
-        self.tx_bytes += len(datagram)
+        self.counters.datagram_sent(kind, len(datagram))
         self.keepalive.datagram_sent(now)
 
     def _authenticated_sent(self, now):
@@ -182,7 +160,7 @@ class Peer:
     def initiation_consumed(self, source, now):
         """The device verified an initiation from this peer: answer it."""
         self.endpoint = source
-        self.received["initiation"] += 1
+        self.counters.received["initiation"] += 1
         self._send_response(now)
         self._authenticated_received(now)
 
@@ -204,10 +182,10 @@ class Peer:
     def response_consumed(self, source, now):
         """The device verified the response to our initiation: the new session is usable."""
         self.endpoint = source
-        self.received["response"] += 1
+        self.counters.received["response"] += 1
         self._begin_session(now)
         self.timers.handshake_complete()
-        self.handshakes["initiator"] += 1
+        self.counters.handshakes["initiator"] += 1
         self.last_handshake = now
         # Queued data, or a keepalive: the responder needs a transport message to confirm the keys.
         self.send_keepalive(now)
@@ -235,13 +213,13 @@ class Peer:
         self.endpoint = source
         if self.keypairs.received_with(kp):
             self.timers.handshake_complete()
-            self.handshakes["responder"] += 1
+            self.counters.handshakes["responder"] += 1
             self.last_handshake = now
             self.send_staged(now)
         self._keep_key_fresh_after_receive(now)
         self._authenticated_received(now)
         if not plaintext:
-            self.received["keepalive"] += 1
+            self.counters.received["keepalive"] += 1
             return None
         self.timers.data_received(now)
         n = ip_length(plaintext)
@@ -252,8 +230,8 @@ class Peer:
         if self.device.allowed_ips.lookup(version, src) is not self:
             self.drop("source_not_allowed")
             return None
-        self.received["data"] += 1
-        self.rx_bytes += n
+        self.counters.received["data"] += 1
+        self.counters.rx_bytes += n
         return plaintext[:n] if n < len(plaintext) else plaintext
 
     def _keep_key_fresh_after_receive(self, now):
@@ -273,7 +251,7 @@ class Peer:
     def expire(self, now):
         d = self.next_deadline()
         if d is not None and ticks_diff(now, d) >= 0:
-            self.wakeups += 1
+            self.counters.wakeups += 1
         for which in self.timers.due(now):
             if which == RETRANSMIT_HANDSHAKE:
                 self._expired_retransmit_handshake(now)

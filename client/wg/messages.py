@@ -4,7 +4,7 @@ Parsing is by (type, exact size): anything else is not a WireGuard message and i
 """
 import struct
 
-from .compat import const
+from ..compat import const
 from .constants import (COOKIE_REPLY_SIZE, INITIATION_SIZE, MESSAGE_COOKIE_REPLY, MESSAGE_INITIATION,
                         MESSAGE_TRANSPORT, PADDING_MULTIPLE, RESPONSE_SIZE,
                         TRANSPORT_MIN_SIZE)

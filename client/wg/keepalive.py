@@ -15,8 +15,7 @@ Interface: traversal(now) [authenticated packet sent or received], authenticated
 datagram_sent(now) [anything sent], deadline, expired(now, session_usable) -> action,
 up(now) -> action, rekey_on_keepalive, name.
 """
-from .compat import const, ticks_add, ticks_diff
-from .timers import earliest
+from ..compat import const, earliest, ticks_add, ticks_diff
 
 SEND_KEEPALIVE = const(1)  # an authenticated keepalive (with a handshake first if no session)
 NAT_REFRESH = const(2)  # a 1-byte datagram to the endpoint

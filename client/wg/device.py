@@ -1,24 +1,22 @@
-"""The sans-I/O WireGuard device: static identity, peers, index table, receive dispatch.
+"""The sans-I/O WireGuard device: static identity, peers, index table, routing out, timers.
 
-Datagrams and `now` (ms ticks) go in; datagrams to send (`outbox`: (bytes, endpoint)) and decrypted
-IP packets (`inbox`: (bytes, peer)) come out, with `next_deadline()` for the caller's sleep. The
-caller drains both lists after each call. No I/O, no clock: TAI64N timestamps come from the
-`timestamp` callable given at construction, randomness from `random_bytes`.
+Datagrams and `now` (ms ticks) go in (`receive`, dispatched in receive.py); datagrams to send and
+decrypted IP packets come out, to the sinks when set (`datagram_sink(datagram, endpoint)`,
+`sink(packet, peer)`), else to `outbox` ((bytes, endpoint)) and `inbox` ((bytes, peer)), which the
+caller drains; `next_deadline()` is for the caller's sleep. No I/O, no clock: TAI64N timestamps
+come from the `timestamp` callable given at construction, randomness from `random_bytes`.
 """
 import os
 
-from . import crypto, noise
+from .. import crypto
+from ..compat import earliest, ticks_diff
+from . import noise
 from .allowedips import AllowedIPs
-from .compat import ticks_diff
-from .constants import (DATAGRAM_SLACK, DEFAULT_MTU, MESSAGE_COOKIE_REPLY, MESSAGE_INITIATION,
-                        MESSAGE_RESPONSE, MESSAGE_TRANSPORT, REKEY_TIMEOUT_JITTER_MAX_MS,
-                        TAG_SIZE, TRANSPORT_HEADER_SIZE)
+from .constants import DATAGRAM_SLACK, DEFAULT_MTU, REKEY_TIMEOUT_JITTER_MAX_MS, TAG_SIZE, TRANSPORT_HEADER_SIZE
 from .cookie import CookieChecker
-from .keypair import Keypair
-from .messages import (COOKIE_RECEIVER, DATA_COUNTER, DATA_RECEIVER, INIT_SENDER, RESP_SENDER,
-                       ip_destination, message_type, u32, u64)
+from .messages import ip_destination, u32
 from .peer import Peer
-from .timers import earliest
+from .receive import Receiver
 
 
 class Device:
@@ -45,6 +43,7 @@ class Device:
         self.datagram_sink = None
         self.tx_buffer = bytearray(TRANSPORT_HEADER_SIZE + mtu + TAG_SIZE)
         self.drops = {}
+        self.receiver = Receiver(self)
         # Hooks for deterministic tests: replace to inject ephemeral keys.
         self.new_ephemeral = crypto.generate_private
 
@@ -71,7 +70,7 @@ class Device:
                 return peer
         return None
 
-    def _handshake_for(self, static):
+    def handshake_for(self, static):
         peer = self.peer_by_key(static)
         return peer.handshake if peer is not None else None
 
@@ -125,93 +124,8 @@ class Device:
     # --- From the network ---
 
     def receive(self, data, source, now):
-        """One UDP datagram from `source`."""
-        kind = message_type(data)
-        if kind == MESSAGE_TRANSPORT:
-            self._receive_transport(data, source, now)
-        elif kind == MESSAGE_INITIATION:
-            self._receive_initiation(data, source, now)
-        elif kind == MESSAGE_RESPONSE:
-            self._receive_response(data, source, now)
-        elif kind == MESSAGE_COOKIE_REPLY:
-            self._receive_cookie_reply(data, now)
-        else:
-            # Includes the 1-byte NAT refreshes of the power keepalive: never answered.
-            self.count_drop("short" if len(data) < 32 else "malformed")
-
-    def _handshake_gate(self, data, sender_offset, source, now):
-        """mac1 first; under load a valid mac2 too, else answer with a cookie reply."""
-        if not self.cookie_checker.mac1_valid(data):
-            self.count_drop("bad_mac1")
-            return False
-        if self.under_load and not self.cookie_checker.mac2_valid(data, source, now):
-            reply = self.cookie_checker.create_reply(data, u32(data, sender_offset), source, now)
-            self.output(reply, source)
-            self.count_drop("cookie_sent")
-            return False
-        return True
-
-    def _receive_initiation(self, data, source, now):
-        if not self._handshake_gate(data, INIT_SENDER, source, now):
-            return
-        try:
-            hs = noise.consume_initiation(self.identity, data, self._handshake_for, now)
-        except noise.Rejected as e:
-            self.count_drop(e.args[0])
-            return
-        hs.peer.initiation_consumed(source, now)
-
-    def _receive_response(self, data, source, now):
-        if not self._handshake_gate(data, RESP_SENDER, source, now):
-            return
-        peer = self.index.get(noise.receiver_index(data))
-        if not isinstance(peer, Peer) or peer.handshake.state != noise.CREATED_INITIATION:
-            self.count_drop("unknown_index")
-            return
-        try:
-            noise.consume_response(self.identity, peer.handshake, data)
-        except noise.Rejected as e:
-            peer.drop(e.args[0])
-            return
-        peer.response_consumed(source, now)
-
-    def _receive_cookie_reply(self, data, now):
-        owner = self.index.get(u32(data, COOKIE_RECEIVER))
-        peer = owner.peer if isinstance(owner, Keypair) else owner
-        if peer is None:
-            self.count_drop("unknown_index")
-        elif peer.cookies.consume_reply(data, now):
-            peer.received["cookie"] += 1
-        else:
-            peer.drop("bad_cookie")
-
-    def _receive_transport(self, data, source, now):
-        kp = self.index.get(u32(data, DATA_RECEIVER))
-        if not isinstance(kp, Keypair):
-            self.count_drop("unknown_index")
-            return
-        peer = kp.peer
-        if not kp.can_receive(now):
-            peer.drop("expired_keypair")
-            return
-        counter = u64(data, DATA_COUNTER)
-        sealed = memoryview(data)[TRANSPORT_HEADER_SIZE:]
-        n = len(sealed) - crypto.TAG_SIZE
-        out = self.rx_buffer if n <= len(self.rx_buffer) else bytearray(n)  # bigger than our MTU: rare
-        if not crypto.aead_decrypt_into(kp.receive_key, counter, sealed, out):
-            peer.drop("bad_tag")
-            return
-        plaintext = memoryview(out)[:n]
-        if not kp.replay.validate(counter):
-            peer.drop("replay")
-            return
-        packet = peer.transport_received(kp, plaintext, source, now)
-        if packet is None:
-            return
-        if self.sink is not None:
-            self.sink(packet, peer)
-        else:
-            self.inbox.append((bytes(packet), peer))
+        """One UDP datagram from `source` (dispatched by receive.Receiver)."""
+        self.receiver.receive(data, source, now)
 
     # --- Time ---
 
@@ -231,6 +145,11 @@ class Device:
         """Run every timer due at `now`."""
         for peer in self.peers:
             peer.expire(now)
+
+    def network_changed(self, now):
+        """The local network changed (new socket or address): every peer confirms its endpoint."""
+        for peer in self.peers:
+            peer.confirm_endpoint(now)
 
     def due(self, now):
         d = self.next_deadline()

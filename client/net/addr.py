@@ -1,7 +1,6 @@
-"""Cryptokey routing (protocol.md §7): longest-prefix match of addresses over the peers' allowed IPs.
+"""IP addresses and prefixes as text <-> bytes (4 or 16), for the config, the stack and routing.
 
-Addresses are bytes (4 or 16); matching compares bytes, so IPv4 lookups allocate no big ints on
-32-bit boards. A client has a handful of prefixes: a list ordered longest-first is enough.
+Addresses stay bytes everywhere else: comparing bytes allocates no big ints on 32-bit boards.
 """
 
 
@@ -69,40 +68,7 @@ def _mask(raw, prefix):
     return bytes(out)
 
 
-def _matches(addr, net, prefix):
-    full = prefix >> 3
-    for i in range(full):
-        if addr[i] != net[i]:
-            return False
-    rest = prefix & 7
-    return not rest or (addr[full] & ((0xFF << (8 - rest)) & 0xFF)) == net[full]
-
-
 def format_cidr(version, net, prefix):
     if version == 4:
         return "%d.%d.%d.%d/%d" % (net[0], net[1], net[2], net[3], prefix)
     return ":".join("%x" % ((net[i] << 8) | net[i + 1]) for i in range(0, 16, 2)) + "/%d" % prefix
-
-
-class AllowedIPs:
-    def __init__(self):
-        self._entries = []  # (prefix, version, network, owner), longest prefix first
-
-    def insert(self, cidr, owner):
-        version, net, prefix = parse_cidr(cidr)
-        # The same prefix moves to its new owner, as with `wg set ... allowed-ips`.
-        self._entries = [e for e in self._entries if not (e[1] == version and e[0] == prefix and e[2] == net)]
-        self._entries.append((prefix, version, net, owner))
-        self._entries.sort(key=lambda e: -e[0])
-
-    def remove(self, owner):
-        self._entries = [e for e in self._entries if e[3] is not owner]
-
-    def lookup(self, version, addr):
-        for prefix, v, net, owner in self._entries:
-            if v == version and _matches(addr, net, prefix):
-                return owner
-        return None
-
-    def of(self, owner):
-        return [format_cidr(v, net, prefix) for prefix, v, net, o in self._entries if o is owner]

@@ -6,10 +6,10 @@ committed only after a message fully verified; secrets we hold are zeroed when d
 """
 import struct
 
-from . import crypto
+from .. import crypto
 from .constants import CONSTRUCTION, IDENTIFIER, INITIATION_FLOOD_MS, INITIATION_SIZE, \
     MESSAGE_INITIATION, MESSAGE_RESPONSE, RESPONSE_SIZE
-from .compat import const, ticks_diff
+from ..compat import const, ticks_diff
 from .messages import (INIT_EPHEMERAL, INIT_SENDER, INIT_STATIC, INIT_TIMESTAMP, RESP_EMPTY,
                        RESP_EPHEMERAL, RESP_RECEIVER, RESP_SENDER, new_message, u32)
 

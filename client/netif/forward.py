@@ -10,9 +10,8 @@ import errno
 import select
 import socket
 
-from ..compat import ticks_add, ticks_diff
-from ..timers import earliest
-from . import tcp
+from ..compat import earliest, ticks_add, ticks_diff
+from ..net import tcp
 
 _UDP_FLOW_IDLE_MS = 60_000
 _POLLIN = select.POLLIN

@@ -1,5 +1,5 @@
 """Transport keypairs and the current/previous/next slots of a peer (protocol.md §6)."""
-from .compat import ticks_diff
+from ..compat import ticks_diff
 from .constants import REJECT_AFTER_MESSAGES, REJECT_AFTER_TIME_MS
 from .replay import ReplayWindow
 

@@ -8,7 +8,7 @@ Timers are deadlines in ms ticks, nothing fires periodically:
 The persistent keepalive belongs to the keepalive policy (keepalive.py). The hooks below are
 called by the peer; each says when ("Should be called after ..."). The peer handles expiries.
 """
-from .compat import const, ticks_add, ticks_diff
+from ..compat import const, earliest, ticks_add, ticks_diff
 from .constants import KEEPALIVE_TIMEOUT_MS, REKEY_TIMEOUT_MS, ZERO_KEYS_AFTER_MS
 
 RETRANSMIT_HANDSHAKE = const(0)
@@ -16,15 +16,6 @@ SEND_KEEPALIVE = const(1)
 NEW_HANDSHAKE = const(2)
 ZERO_KEY_MATERIAL = const(3)
 _COUNT = const(4)
-
-
-def earliest(a, b):
-    """The earlier of two ms-tick deadlines, either possibly None."""
-    if a is None:
-        return b
-    if b is None or ticks_diff(a, b) <= 0:
-        return a
-    return b
 
 
 class Timers:

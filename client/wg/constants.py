@@ -2,7 +2,7 @@
 
 Specification values first (whitepaper §6 / kernel messages.h), then this implementation's choices.
 """
-from .compat import const
+from ..compat import const
 
 # --- Specification: timers (protocol.md §4) ---
 REKEY_AFTER_MESSAGES = 1 << 60

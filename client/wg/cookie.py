@@ -6,9 +6,9 @@ verifies mac1 on every handshake message and, when under load, demands mac2 and 
 """
 import struct
 
-from . import crypto
-from .compat import ticks_diff
-from .crypto.common import ct_equal
+from .. import crypto
+from ..compat import ticks_diff
+from ..crypto.common import ct_equal
 from .constants import (COOKIE_FRESH_MS, COOKIE_REPLY_SIZE, COOKIE_SECRET_MAX_AGE_MS, LABEL_COOKIE,
                         LABEL_MAC1, MESSAGE_COOKIE_REPLY)
 from .messages import COOKIE_ENCRYPTED, COOKIE_NONCE, COOKIE_RECEIVER, new_message
