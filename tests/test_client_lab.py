@@ -2,17 +2,18 @@
 
 Root; tools/lab.py builds [dev] -- [nat, MASQUERADE --random-fully, UDP timeout 6 s] -- [srv with
 wireguard-go]. The device is our client on CPython (netif "tun", a real TUN) and on the MicroPython
-unix port (netif "stack"). Keepalive 4 s unless stated. Each scenario has its own namespaces, so
+unix port (netif "stack"); the board scenarios also on the 32-bit board proxy ("unix32": the client
+frozen in, -X heapsize=96K). Keepalive 4 s unless stated. Each scenario has its own namespaces, so
 pytest-xdist runs them in parallel.
 """
 import re
 import time
 
-from tests.harness import MICROPYTHON, needs_lab
+from tests.harness import MICROPYTHON, needs_lab, needs_unix32
 
 NAT_TIMEOUT_S = 6
 INTERVAL_S = 4
-NETIF = {"cpython": "tun", "micropython": "stack"}
+NETIF = {"cpython": "tun", "micropython": "stack", "unix32": "stack"}
 
 
 def _lab_with_client(runtime, keepalive=INTERVAL_S, mode="power", confirm=600, capture=False, env=None):
@@ -47,6 +48,15 @@ def _both(scenario):
     if not MICROPYTHON:  # MicroPython functions have no __doc__ (these tests skip there anyway)
         cpython.__doc__ = micropython.__doc__ = scenario.__doc__
     return needs_lab(cpython), needs_lab(micropython)
+
+
+def _on_board_proxy(scenario):
+    def unix32():
+        scenario("unix32")
+
+    if not MICROPYTHON:
+        unix32.__doc__ = scenario.__doc__
+    return needs_unix32(unix32)
 
 
 def _no_idle_crypto(runtime):
@@ -91,6 +101,7 @@ def _spacing(runtime):
 
 
 test_spacing_cpython, test_spacing_micropython = _both(_spacing)
+test_spacing_unix32 = _on_board_proxy(_spacing)
 
 
 def _standard_like_wireguard_go(runtime):
@@ -138,6 +149,7 @@ def _reachable(runtime):
 
 
 test_reachable_cpython, test_reachable_micropython = _both(_reachable)
+test_reachable_unix32 = _on_board_proxy(_reachable)
 
 
 def _unreachable_without_keepalive(runtime):
@@ -176,6 +188,7 @@ def _rebinding(runtime):
 
 
 test_rebinding_cpython, test_rebinding_micropython = _both(_rebinding)
+test_rebinding_unix32 = _on_board_proxy(_rebinding)
 
 
 def _reboot_with_clock_set_back(runtime):

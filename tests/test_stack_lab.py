@@ -1,11 +1,14 @@
 """The stack in the lab (issue 5): the device is the client on the MicroPython unix port with
-netif "stack" and forwards to services on its own namespace's loopback, behind the carrier NAT."""
+netif "stack" and forwards to services on its own namespace's loopback, behind the carrier NAT;
+the forward scenarios also on the 32-bit board proxy at -X heapsize=96K (issue 10)."""
 import hashlib
 import json
 import os
+import re
+import threading
 import time
 
-from tests.harness import needs_lab
+from tests.harness import needs_lab, needs_unix32
 
 BODY_SIZE = 1 << 20
 FORWARDS = [{"proto": "tcp", "port": 80, "to": "127.0.0.1:8080"},
@@ -31,20 +34,25 @@ def _lab(runtime="micropython", loss=0.0):
     return lab, proc, body
 
 
-def _curl(lab, port=80):
-    out = lab.path("curl.out")
-    r = lab.run(lab.srv, "curl", "-s", "-o", out, "-w", "%{http_code}", "--max-time", "120",
+def _curl(lab, port=80, name="curl.out", rate=None):
+    out = lab.path(name)
+    limit = ["--limit-rate", rate] if rate else []
+    r = lab.run(lab.srv, "curl", "-s", "-o", out, "-w", "%{http_code}", "--max-time", "120", *limit,
                 "http://192.0.2.2:%d/file" % port, check=False)
     body = open(out, "rb").read() if os.path.exists(out) else b""
     return r.returncode, r.stdout, body
 
 
-def _check_download(loss):
-    lab, proc, body = _lab(loss=loss)
+def _intact(body, got):
+    return hashlib.sha256(got).digest() == hashlib.sha256(body).digest() and len(got) == BODY_SIZE
+
+
+def _check_download(loss, runtime="micropython"):
+    lab, proc, body = _lab(runtime, loss=loss)
     try:
         code, status, got = _curl(lab)
         assert code == 0 and status == "200", (code, status, lab.log_text())
-        assert hashlib.sha256(got).digest() == hashlib.sha256(body).digest() and len(got) == BODY_SIZE
+        assert _intact(body, got)
         lab.stop(proc)
         assert "Traceback" not in lab.log_text()
     finally:
@@ -55,6 +63,34 @@ def _check_download(loss):
 def test_curl_1mib_through_tcp_forward():
     """The server's curl reaches an HTTP server on the device's loopback; 1 MiB arrives intact."""
     _check_download(0.0)
+
+
+@needs_unix32
+def test_curl_1mib_through_tcp_forward_unix32():
+    """The same with the device on the 32-bit board proxy, client frozen in, 96 KB of heap."""
+    _check_download(0.0, "unix32")
+
+
+@needs_unix32
+def test_four_downloads_at_once_unix32():
+    """Four 1 MiB downloads through the forward at once (rate-limited so that they overlap), device
+    on the board proxy at 96 KB: all intact, four connections open together, no step lost to memory."""
+    lab, proc, body = _lab("unix32")
+    try:
+        results = []
+        threads = [threading.Thread(target=lambda i=i: results.append(_curl(lab, name="four%d" % i, rate="150k")))
+                   for i in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        lab.stop(proc)
+        text = lab.log_text()
+        assert len(results) == 4 and all(c == 0 and _intact(body, got) for c, _, got in results), text
+        assert re.search(r"TCP connections \(peak 4, heap in use then \d+ B", text), text
+        assert "out of memory: 0" in text and "Traceback" not in text, text
+    finally:
+        lab.close()
 
 
 @needs_lab

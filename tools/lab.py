@@ -18,6 +18,9 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
+# The 32-bit board proxy: the unix port built with the client frozen in (tools/firmware unix32).
+UNIX32 = os.path.join(ROOT, "build", "firmware", "unix32", "micropython")
+UNIX32_HEAP_KB = 96  # issue 5's target, measured with 4-byte pointers and the code in ROM
 SERVER_TUNNEL_IP = "192.0.2.1"
 DEVICE_TUNNEL_IP = "192.0.2.2"
 SERVER_IP = "203.0.113.2"
@@ -206,18 +209,27 @@ class Lab:
         return out
 
     def start_client(self, runtime, cfg, env=None, name="client", heap_kb=None, mpy=False):
-        """Our client in the device namespace: runtime "cpython" or "micropython"."""
+        """Our client in the device namespace: runtime "cpython", "micropython" (the 64-bit unix port,
+        client/ from source, or .mpy with mpy=True) or "unix32" (the board proxy: the client frozen
+        into a 32-bit build, -X heapsize=96K unless heap_kb says otherwise)."""
         cfg_path = self.path(name + ".json")
         with open(cfg_path, "w") as f:
             json.dump(cfg, f)
-        exe = [sys.executable] if runtime == "cpython" else [os.path.join(os.path.dirname(sys.executable),
-                                                                           "micropython")]
+        cwd = self.build_mpy() if mpy else ROOT
+        if runtime == "cpython":
+            exe = [sys.executable]
+        elif runtime == "unix32":
+            exe = [UNIX32]
+            heap_kb = heap_kb or UNIX32_HEAP_KB
+            cwd = self.path("unix32-cwd")  # empty: a client/ folder in the cwd would shadow the frozen one
+            os.makedirs(cwd, exist_ok=True)
+        else:
+            exe = [os.path.join(os.path.dirname(sys.executable), "micropython")]
         if heap_kb:
             exe += ["-X", "heapsize=%dK" % heap_kb]
         log = open(self.path(name + ".log"), "w")
         self._files.append(cfg_path)
-        return self.popen(self.dev, *(exe + ["-m", "client", "--config", cfg_path]),
-                          cwd=self.build_mpy() if mpy else ROOT,
+        return self.popen(self.dev, *(exe + ["-m", "client", "--config", cfg_path]), cwd=cwd,
                           env=dict(os.environ, **(env or {})), stdout=log, stderr=subprocess.STDOUT)
 
     def start_reference_device(self, device_private, keepalive):
