@@ -18,33 +18,16 @@ def _skip(reason):
 
 
 def firmware_path():
-    """The RPI_PICO firmware (.uf2) to run; builds it with tools/firmware if the source is at hand."""
-    import fcntl
+    """The RPI_PICO firmware (.uf2) to run: $EMULATE_FIRMWARE, else the project's build (tests/board.py
+    builds it when the MicroPython source is at hand, and skips saying why when not)."""
     import os
-    import subprocess
-    root = _root()
     env = os.environ.get("EMULATE_FIRMWARE")
     if env:
         if not os.path.isfile(env):
             _skip("EMULATE_FIRMWARE=%s does not exist" % env)
         return env
-    uf2 = os.path.join(root, "build", "firmware", "rp2-pico", "firmware.uf2")
-    if os.path.isfile(uf2):
-        return uf2
-    tarball = os.path.join(root, "..", "shared", "firmware", "micropython-1.28.0.tar.gz")
-    if not (os.environ.get("MICROPY_SRC") or os.path.isfile(tarball)):
-        _skip("no RPI_PICO firmware (%s) and no MicroPython source to build it (%s or $MICROPY_SRC)"
-              % (os.path.relpath(uf2, root), os.path.normpath(tarball)))
-    # pytest -n runs tests in several processes: one builds, the others wait for it
-    os.makedirs(os.path.join(root, "build", "firmware"), exist_ok=True)
-    with open(os.path.join(root, "build", "firmware", ".rp2-pico.lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not os.path.isfile(uf2):
-            r = subprocess.run([os.path.join(root, "tools", "firmware"), "rp2-pico"], cwd=root,
-                               capture_output=True, text=True)
-            assert r.returncode == 0, "tools/firmware rp2-pico failed:\n" + (r.stdout + r.stderr)[-3000:]
-    assert os.path.isfile(uf2), "tools/firmware rp2-pico made no " + uf2
-    return uf2
+    from tests import board
+    return board.firmware()
 
 
 def _node_or_skip():
