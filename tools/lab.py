@@ -353,3 +353,103 @@ class Lab:
         shutil.rmtree("/etc/netns/" + self.dev, ignore_errors=True)
         if hasattr(self, "tmp") and not os.environ.get("WG_LAB_KEEP"):
             shutil.rmtree(self.tmp, ignore_errors=True)
+
+    # --- hostile load (issue 12) ---
+
+    def start_flood(self, device_public, device_port, seconds, rate=1000, junk_rate=200, ports=64,
+                    name="flood", sniff=True, pool=0):
+        """tools/flood.py in the NAT namespace — a hostile router or neighbour on the device's side,
+        sending from 100.64.0.1 and many ports to the device's UDP port (its tunnel traffic to the
+        server does not pass the NAT's conntrack for that); with sniff, genuine datagrams to the
+        device seen on the NAT's inner interface are replayed too. Needs Lab(nat=True). The JSON
+        report: flood_report(name) once the process ended."""
+        cmd = [sys.executable, os.path.join(ROOT, "tools", "flood.py"), "--target",
+               "%s:%d" % (self.device_ip, device_port), "--public-key", device_public, "--rate", str(rate),
+               "--junk-rate", str(junk_rate), "--seconds", str(seconds), "--ports", str(ports),
+               "--source", "100.64.0.1", "--pool", str(pool), "--report", self.path(name + ".json")]
+        if sniff:
+            cmd += ["--sniff", self.nat_inner_if]
+        return self.popen(self.nat, *cmd, stdout=subprocess.DEVNULL, stderr=open(self.path(name + ".err"), "w"))
+
+    def flood_report(self, name="flood"):
+        if not os.path.exists(self.path(name + ".json")):
+            with open(self.path(name + ".err")) as f:
+                raise RuntimeError("tools/flood.py wrote no report; its stderr: " + f.read()[-2000:])
+        with open(self.path(name + ".json")) as f:
+            return json.loads(f.read())
+
+    def force_rehandshake(self, device_public):
+        """The server forgets the device's session: its peer is removed and added again with the
+        endpoint it had, so its next packet to the device starts a fresh handshake (wireguard-go
+        initiates). Returns that endpoint."""
+        endpoint = self.wg_show("endpoints")[device_public]
+        self.run(self.srv, "wg", "set", self.wg_if, "peer", device_public, "remove")
+        self.run(self.srv, "wg", "set", self.wg_if, "peer", device_public, "allowed-ips",
+                 DEVICE_TUNNEL_IP + "/32", "endpoint", endpoint)
+        return endpoint
+
+    def ping_counts(self, count, interval_s=0.25, timeout_s=2):
+        """The server pings the device: (transmitted, received)."""
+        _, out = self.server_ping(count=count, timeout_s=timeout_s, interval_s=interval_s)
+        return ping_counts(out)
+
+    def udp_counters(self, ns):
+        """The namespace's UDP counters from /proc/net/snmp: {"InDatagrams": n, "RcvbufErrors": n, ...}."""
+        return udp_counters(self.run(ns, "cat", "/proc/net/snmp").stdout)
+
+
+    # --- issue 11: the client inside an asyncio app; services on the server's tunnel address ---
+
+    def start_app_client(self, runtime, cfg, args, name="client", env=None):
+        """Our client in the device namespace with extra command-line arguments (--app MODULE,
+        --run MODULE, --route), from the repository root (tests.* modules are importable)."""
+        cfg_path = self.path(name + ".json")
+        with open(cfg_path, "w") as f:
+            json.dump(cfg, f)
+        exe = sys.executable if runtime == "cpython" else os.path.join(os.path.dirname(sys.executable), "micropython")
+        log = open(self.path(name + ".log"), "w")
+        self._files.append(cfg_path)
+        return self.popen(self.dev, exe, "-m", "client", "--config", cfg_path, *args, cwd=ROOT,
+                          env=dict(os.environ, **(env or {})), stdout=log, stderr=subprocess.STDOUT)
+
+    def start_mosquitto(self, port=1883):
+        """mosquitto (Debian) in the server namespace on the server's tunnel address, anonymous."""
+        conf = self.path("mosquitto.conf")
+        with open(conf, "w") as f:
+            f.write("listener %d %s\nallow_anonymous true\n" % (port, SERVER_TUNNEL_IP))
+        self.popen(self.srv, "mosquitto", "-c", conf, stdout=open(self.path("mosquitto.log"), "w"),
+                   stderr=subprocess.STDOUT)
+        for _ in range(50):
+            r = self.run(self.srv, sys.executable, "-c", "import socket; socket.create_connection(('%s', %d), 1)"
+                         % (SERVER_TUNNEL_IP, port), check=False)
+            if r.returncode == 0:
+                return
+            time.sleep(0.1)
+        raise RuntimeError("mosquitto does not listen on %s:%d" % (SERVER_TUNNEL_IP, port))
+
+    def start_server_udp_echo(self, port=53):
+        """A UDP echo on the server's tunnel address (the README example's recvfrom gets its answer)."""
+        code = ("import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); "
+                "s.bind(('%s', %d))\nwhile True:\n d, a = s.recvfrom(2048); s.sendto(d, a)" % (SERVER_TUNNEL_IP, port))
+        self.popen(self.srv, sys.executable, "-c", code, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.5)
+
+def ping_counts(output):
+    """(transmitted, received) from ping's summary line, (0, 0) when there is none."""
+    for line in output.splitlines():
+        if "packets transmitted" in line:
+            words = line.replace(",", " ").split()
+            return int(words[0]), int(words[words.index("received") - 1])
+    return 0, 0
+
+
+def udp_counters(snmp_text):
+    rows = [line.split() for line in snmp_text.splitlines() if line.startswith("Udp:")]
+    return dict(zip(rows[0][1:], (int(v) for v in rows[1][1:])))
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of a process so far (/proc/PID/stat), in seconds."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

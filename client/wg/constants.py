@@ -45,3 +45,22 @@ REPLAY_WINDOW_BITS = const(2048)  # ring size; usable window is this minus one 8
 QUEUE_MAX_PACKETS = const(16)  # packets waiting for a session, per peer (oldest dropped)
 DEFAULT_MTU = const(1420)
 DATAGRAM_SLACK = const(128)  # a datagram is read with room for mtu + this (header, tag, padding)
+
+# --- This implementation: hostile load (issue 12; README "Under load") ---
+# Handshake work is X25519 operations on received handshake messages, each costing the runtime's
+# measured X25519 time (client/calibrate.py); the device goes under load when that work would
+# exceed LOAD_SHARE_PERCENT of the time, after a burst of HANDSHAKE_BURST_DH operations.
+LOAD_SHARE_PERCENT = const(10)  # handshake work may take this share of the time in the long run
+HANDSHAKE_BURST_DH = const(8)  # X25519 ops in the bucket: a responder and an initiator handshake at once, + 2
+UNDER_LOAD_LINGER_MS = const(1000)  # under load until 1 s after the last excess (wireguard-go UnderLoadAfterTime)
+DH_COST_DEFAULT_US = const(3000)  # until measured (the client measures its own): README's unix-port figure
+DH_COST_MIN_US = const(10)  # a measurement is clamped into MIN..MAX
+DH_COST_MAX_US = const(10_000_000)
+INITIATION_VERIFY_DH = const(1)  # X25519 to verify an initiation (es; ss is precomputed per peer)
+RESPONSE_CREATE_DH = const(3)  # to answer it: the ephemeral's public key, ee, se
+RESPONSE_VERIFY_DH = const(2)  # to verify a response: ee, se
+LOAD_WINDOW_MS = const(10_000)  # the status's peak handshake work share is over windows this long
+# Cookie replies per source address (kernel ratelimiter.c: PACKETS_PER_SECOND 20, PACKETS_BURSTABLE 5).
+COOKIE_REPLIES_PER_S = const(20)
+COOKIE_REPLY_BURST = const(5)
+COOKIE_SOURCES_MAX = const(32)  # source addresses tracked at once (configured peers' endpoints apart)

@@ -14,6 +14,7 @@ from .constants import (COOKIE_FRESH_MS, COOKIE_REPLY_SIZE, COOKIE_SECRET_MAX_AG
 from .messages import COOKIE_ENCRYPTED, COOKIE_NONCE, COOKIE_RECEIVER, new_message
 
 _MAC_SIZE = 16
+_ZERO_MAC = bytes(_MAC_SIZE)
 
 
 def mac1_key(public):
@@ -81,24 +82,27 @@ class CookieChecker:
         mv = memoryview(msg)
         return ct_equal(_mac(self.mac1_key, mv[:n - 32]), mv[n - 32:n - 16], _MAC_SIZE)
 
-    def mac2_valid(self, msg, source, now):
+    def mac2_valid(self, msg, cookie):
+        """mac2 made with `cookie` (cookie_for the message's source). An all-zero mac2 (a sender
+        without a cookie) is refused without computing any MAC."""
         n = len(msg)
         mv = memoryview(msg)
-        return ct_equal(_mac(self._cookie_for(source, now), mv[:n - 16]), mv[n - 16:], _MAC_SIZE)
+        if bytes(mv[n - 16:]) == _ZERO_MAC:
+            return False
+        return ct_equal(_mac(cookie, mv[:n - 16]), mv[n - 16:], _MAC_SIZE)
 
-    def create_reply(self, msg, sender_index, source, now):
+    def create_reply(self, msg, sender_index, cookie):
         """The cookie reply to a handshake message whose mac2 we refused."""
         n = len(msg)
         reply = new_message(MESSAGE_COOKIE_REPLY, COOKIE_REPLY_SIZE)
         struct.pack_into("<I", reply, COOKIE_RECEIVER, sender_index)
         nonce = self.random_bytes(24)
         reply[COOKIE_NONCE:COOKIE_NONCE + 24] = nonce
-        reply[COOKIE_ENCRYPTED:] = crypto.xaead_encrypt(self.cookie_key, nonce, self._cookie_for(source, now),
-                                                        bytes(msg[n - 32:n - 16]))
+        reply[COOKIE_ENCRYPTED:] = crypto.xaead_encrypt(self.cookie_key, nonce, cookie, bytes(msg[n - 32:n - 16]))
         return reply
 
-    def _cookie_for(self, source, now):
-        # The cookie is a MAC of the sender's address under a secret that changes every 2 minutes.
+    def cookie_for(self, source, now):
+        """The cookie of `source`: a MAC of its address under a secret that changes every 2 minutes."""
         if self.secret is None or ticks_diff(now, self.secret_born) >= COOKIE_SECRET_MAX_AGE_MS:
             self.secret = self.random_bytes(32)
             self.secret_born = now

@@ -14,6 +14,7 @@ from . import noise
 from .allowedips import AllowedIPs
 from .constants import DATAGRAM_SLACK, DEFAULT_MTU, REKEY_TIMEOUT_JITTER_MAX_MS, TAG_SIZE, TRANSPORT_HEADER_SIZE
 from .cookie import CookieChecker
+from .load import CookieLimiter, LoadMeter
 from .messages import ip_destination, u32
 from .peer import Peer
 from .receive import Receiver
@@ -26,7 +27,11 @@ class Device:
         self.random_bytes = random_bytes
         self.mtu = mtu
         self.cookie_checker = CookieChecker(self.identity.public, random_bytes)
-        self.under_load = False  # when True, handshakes must carry a valid mac2 (else: cookie reply)
+        # Under load (load.py), handshakes must carry a valid mac2, else they get a cookie reply. The
+        # meter decides from the handshake work asked for; under_load = True forces it (tests).
+        self.load = LoadMeter()  # the client sets its measured X25519 cost (client/calibrate.py)
+        self.cookie_limiter = CookieLimiter()
+        self.under_load = False
         self.peers = []
         self.allowed_ips = AllowedIPs()
         self.index = {}  # local index -> Peer (pending handshake) or Keypair
@@ -131,6 +136,7 @@ class Device:
 
     def up(self, now):
         """The interface came up: peers with a persistent keepalive send one at once."""
+        self.load.start(now)
         for peer in self.peers:
             peer.up(now)
 

@@ -185,6 +185,7 @@ class Peer:
         self.counters.received["response"] += 1
         self._begin_session(now)
         self.timers.handshake_complete()
+        self.cookies.mac1_answered = True  # answered by a response: no cookie reply for it is genuine
         self.counters.handshakes["initiator"] += 1
         self.last_handshake = now
         # Queued data, or a keepalive: the responder needs a transport message to confirm the keys.
@@ -213,6 +214,7 @@ class Peer:
         self.endpoint = source
         if self.keypairs.received_with(kp):
             self.timers.handshake_complete()
+            self.cookies.mac1_answered = True  # our response was accepted (a forged reply costs no AEAD)
             self.counters.handshakes["responder"] += 1
             self.last_handshake = now
             self.send_staged(now)

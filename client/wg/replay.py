@@ -2,7 +2,8 @@
 
 Knows nothing of WireGuard but the limit it is given. The ring is a bytearray of
 REPLAY_WINDOW_BITS bits; the usable window is one block less (the block being filled).
-Call validate() only after the AEAD tag verified, or forgeries would move the window.
+Call validate() only after the AEAD tag verified, or forgeries would move the window; fresh() is
+the read-only check before it (a replayed or too old counter then costs no AEAD, as in boringtun).
 """
 from .constants import REJECT_AFTER_MESSAGES, REPLAY_WINDOW_BITS
 
@@ -15,6 +16,18 @@ class ReplayWindow:
         self.window = ring_bits - _BLOCK_BITS
         self.limit = limit
         self.top = 0  # greatest counter accepted, plus one (0 = none yet)
+
+    def fresh(self, counter):
+        """False when validate() would refuse `counter` whatever the tag: at the limit, too old, or
+        already seen. Changes nothing."""
+        if counter >= self.limit or self.top >= self.limit + 1:
+            return False
+        counter += 1
+        if counter + self.window < self.top:
+            return False
+        if counter > self.top:
+            return True
+        return not self.ring[(counter >> 3) % len(self.ring)] & (1 << (counter & 7))
 
     def validate(self, counter):
         """True (and remembered) the first time `counter` is seen inside the window."""
