@@ -9,7 +9,10 @@
 EXCLUDE = (
     "crypto/backend_pycryptodome.py",  # pycryptodome
     "netif/tun.py",  # the Linux TUN netif (fcntl, ioctl)
+    "crypto/thumbgen.py",  # the host-side generator of thumbcode*.py: nothing imports it at run time
 )
+# The RP2040's machine code (backend "pure (thumb)"): 24 KB of flash that other ports never load.
+RP2_ONLY = ("crypto/thumb.py", "crypto/thumbcall.py", "crypto/thumbcode.py", "crypto/thumbcode2.py")
 # Bytecode optimisation for mpy-cross (-O): 0 keeps line numbers in tracebacks (they cost flash,
 # not heap: 3 would save ~5 KB of the Pico's flash). Viper needs an architecture: the rp2 port
 # passes -march=armv6m itself, the unix port needs MPY_CROSS_FLAGS=-march=x86 (32-bit) or
@@ -41,8 +44,9 @@ def _port_default():
     return None
 
 
-def client_files(here):
+def client_files(here, rp2=True):
     """The client/ modules to freeze, as paths relative to `here` (the repository root)."""
+    skip = EXCLUDE if rp2 else EXCLUDE + RP2_ONLY
     out = []
     top = os.path.join(here, "client")
     for dirpath, dirnames, filenames in os.walk(top):
@@ -51,7 +55,7 @@ def client_files(here):
             if not name.endswith(".py"):
                 continue
             rel = os.path.relpath(os.path.join(dirpath, name), top).replace(os.sep, "/")
-            if rel in EXCLUDE:
+            if rel in skip:
                 continue
             out.append("client/" + rel)
     return out
@@ -63,5 +67,5 @@ if _default:
 
 # include() runs a manifest with its own directory as the current one: that is the repository root.
 _here = os.getcwd()
-for _f in client_files(_here):
+for _f in client_files(_here, rp2=os.path.basename(os.path.normpath(_var("PORT_DIR"))) == "rp2"):
     module(_f, base_path=_here, opt=OPT)

@@ -43,8 +43,14 @@ def available():
     return ["pycryptodome", "pure"] if _pycryptodome is not None else ["pure"]
 
 
+# Type checks against module-level tuples: a tuple written in the call would be built (allocated)
+# on every call, which costs as much as a short encryption on a board.
+_BUFFER_TYPES = (bytes, bytearray, memoryview)
+_WRITABLE_TYPES = (bytearray, memoryview)
+
+
 def _buf(value, arg, size=None):
-    if not isinstance(value, (bytes, bytearray, memoryview)):
+    if not isinstance(value, _BUFFER_TYPES):
         raise ValueError("%s must be bytes, not %s" % (arg, type(value).__name__))
     if size is not None and len(value) != size:
         raise ValueError("%s must be %d bytes, not %d" % (arg, size, len(value)))
@@ -96,7 +102,7 @@ def aead_encrypt(key, counter, plaintext, ad):
 def aead_encrypt_into(key, counter, buf, n):
     """The transport path, in place and without copies: buf[:n] (the padded packet) becomes the
     ciphertext and buf[n:n + 16] the tag; the associated data is empty (protocol.md §5)."""
-    if not isinstance(buf, (bytearray, memoryview)):
+    if not isinstance(buf, _WRITABLE_TYPES):
         raise ValueError("buf must be a bytearray or memoryview, not %s" % type(buf).__name__)
     if not isinstance(n, int) or not 0 <= n <= len(buf) - TAG_SIZE:
         raise ValueError("n must leave room for the 16-byte tag in buf")
@@ -112,7 +118,7 @@ def aead_decrypt_into(key, counter, ciphertext_and_tag, out):
     """The transport path's decrypt, without allocation: True and the plaintext in
     out[:len(ciphertext_and_tag) - 16], or False for a forgery (out is then not written). Empty ad."""
     _sealed(ciphertext_and_tag)
-    if not isinstance(out, (bytearray, memoryview)) or len(out) < len(ciphertext_and_tag) - TAG_SIZE:
+    if not isinstance(out, _WRITABLE_TYPES) or len(out) < len(ciphertext_and_tag) - TAG_SIZE:
         raise ValueError("out must be a bytearray or memoryview with room for the plaintext")
     return _backend.open_into(_buf(key, "key", KEY_SIZE), _counter(counter), ciphertext_and_tag, out)
 
@@ -156,6 +162,9 @@ def hmac(key, data):
     _buf(data, "data")
     if len(key) > _BLOCK_SIZE:
         key = _backend.blake2s(key, b"", HASH_SIZE)
+    whole = getattr(_backend, "hmac", None)  # the rp2 machine code: both hashes, pads included
+    if whole is not None:
+        return whole(key, data)
     ipad = bytearray(_BLOCK_SIZE)
     ipad[:len(key)] = key
     opad = bytearray(ipad)

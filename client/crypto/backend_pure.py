@@ -1,35 +1,47 @@
-"""The pure backend: our own code, with viper hot loops where MicroPython has the emitter.
+"""The pure backend: our own code, with machine code or viper hot loops where MicroPython has them.
 
 Composes the primitives into the API of `client.crypto`; arguments are already validated there.
+The hot code: `thumb` on the rp2 port (ARMv6-M machine code, X25519 included), else `viper`
+(with `viper25519`), else `primitives` and `curve25519` (plain Python: CPython, ports without
+the viper emitter).
 """
 import struct
 from array import array
 
-from . import curve25519
-
 try:
-    from . import viper as _hot  # MicroPython with the viper emitter (ptr32 code)
-    name = "pure (viper)"
-except (ImportError, SyntaxError, NotImplementedError):  # CPython, or a port without the emitter
-    from . import primitives as _hot
-    name = "pure"
+    from . import thumb as _hot  # rp2: ARMv6-M machine code (X25519 and whole BLAKE2s messages too)
+    name = "pure (thumb)"
+except ImportError:
+    try:
+        from . import viper as _hot  # MicroPython with the viper emitter (ptr32 code)
+        name = "pure (viper)"
+    except (ImportError, SyntaxError, NotImplementedError):  # CPython, or a port without it
+        from . import primitives as _hot
+        name = "pure"
+if hasattr(_hot, "x25519"):
+    _curve = _hot
+else:
+    try:
+        from . import viper25519 as _curve  # field arithmetic in 32-bit words, constant-time
+    except (ImportError, SyntaxError, NotImplementedError):
+        from . import curve25519 as _curve  # Python integers (not constant-time)
 from .common import BLAKE2S_IV, ct_equal
 
 _ZERO32 = bytes(32)  # encrypted with block 0 to give the Poly1305 one-time key
 _OTK = bytearray(32)  # the Poly1305 one-time key, reused: the transport path allocates nothing for it
 
+x25519 = _curve.x25519
+public_key = _curve.public_key
 
-def x25519(private, public):
-    return curve25519.x25519(private, public)
 
-
-def public_key(private):
-    return curve25519.public_key(private)
+_NONCE = bytearray(12)
 
 
 def _nonce(counter):
-    # WireGuard's nonce: 4 zero bytes || little-endian 64-bit counter (protocol.md §2).
-    return b"\x00\x00\x00\x00" + struct.pack("<Q", counter)
+    # WireGuard's nonce: 4 zero bytes || little-endian 64-bit counter (protocol.md §2), in one
+    # reused buffer (valid until the next call): the transport path allocates nothing for it.
+    struct.pack_into("<Q", _NONCE, 4, counter)
+    return _NONCE
 
 
 def _seal(key, nonce12, src, dst, ad):
@@ -120,3 +132,16 @@ def blake2s(data, key, digest_size):
 
 def _digest(h, digest_size):
     return struct.pack("<8I", *h)[:digest_size]
+
+
+# thumb: each AEAD message in one call (one-time key, cipher, MAC, tag), each BLAKE2s message
+# and HMAC too.
+if hasattr(_hot, "seal_into"):
+    _seal = _hot.seal
+    _open = _hot.open_
+    seal_into = _hot.seal_into
+    open_into = _hot.open_into
+    aead_encrypt = _hot.aead_encrypt
+    aead_decrypt = _hot.aead_decrypt
+    hmac = _hot.hmac
+    blake2s = _hot.blake2s
