@@ -1,4 +1,7 @@
-# Board entry point: runs the client with config.json (status: `import client; client.status()`).
+# Board entry point: runs the client with config.json (status: `import client; client.status()`),
+# and, when app.py is on the board, its `async def main(wg)` beside the client in the same asyncio
+# loop, with asyncio routed by address (a server on 0.0.0.0 also answers through the tunnel). A
+# failing app is logged and the tunnel goes on; a tunnel error never stops the app.
 # A file named "safemode" skips autostart (see boot.py); Ctrl-C stops the client at the REPL.
 import os
 
@@ -7,4 +10,5 @@ if "safemode" in os.listdir():
 else:
     from client.__main__ import main
 
-    main(["--config", "config.json"])
+    app = [f for f in os.listdir() if f in ("app.py", "app.mpy")]
+    main(["--config", "config.json"] + (["--app", "app", "--route"] if app else []))

@@ -1,16 +1,20 @@
 """The client's one loop: the only module that touches the UDP socket, the netif and the clock.
 
-It sleeps in poll() until the core's next deadline or a packet (UDP socket, TUN or a forward's
-socket) - no periodic tick, no busy polling - then feeds what arrived to the core and the netif.
-What to decide (when to look names up again, whether the network changed, how long to back off)
-is asked of the core (wg/endpoints.py, wg/backoff.py); this module only does the I/O.
+It runs as an asyncio task (`client.start`, `-m client`, main.py: asyncio.run) and sleeps in
+asyncio's own I/O wait (client/aio.py) until the core's next deadline, a packet (UDP socket, TUN
+or a forward's socket) or a device program's data to send - no periodic tick, no busy polling -
+then feeds what arrived to the core and the netif. Other tasks (the user's app, device programs)
+run while it sleeps. What to decide (when to look names up again, whether the network changed,
+how long to back off) is asked of the core (wg/endpoints.py, wg/backoff.py); this module only does
+the I/O.
 """
+import asyncio
 import gc
-import select
 import socket
-import time
 
 from . import log
+from .aio import POLLIN, Poller, Scheduler
+from .calibrate import calibrate
 from .clock import Clock
 from .compat import MICROPYTHON, earliest, ticks_diff, ticks_ms
 from .log import format_endpoint
@@ -61,6 +65,7 @@ class Client:
         self.name = name
         self.clock = Clock(cfg.state_file)
         self.device = Device(cfg.private_key, self.clock.tai64n, mtu=cfg.mtu)
+        calibrate(self.device, cfg.private_key)  # the X25519 cost the under-load threshold derives from
         self.device.sink = self._tunnel_in
         self.device.datagram_sink = self._send_datagram
         self.endpoints = Endpoints()
@@ -68,7 +73,7 @@ class Client:
             peer = self.device.add_peer(pc.public_key, pc.preshared_key, None, pc.allowed_ips, _policy(pc))
             if pc.endpoint is not None:
                 self.endpoints.add(peer, pc.endpoint[0], pc.endpoint[1])
-        self.poller = select.poll()
+        self.poller = Poller()
         self.netif = self._netif(cfg, name, buffers)
         self.sock = None
         self.port = cfg.listen_port
@@ -76,6 +81,8 @@ class Client:
         self.now = ticks_ms()  # the current wake-up's time, for the device's sink
         self.recreate_socket = False
         self.oom = Backoff()  # steps cut short by MemoryError (boards under memory pressure)
+        self.task = None  # the loop's asyncio task (start(), or __main__)
+        self.routing = None  # asyncio's open_connection/start_server routed by address (route())
 
     def _netif(self, cfg, name, buffers):
         send = self.device.send_packet
@@ -87,10 +94,32 @@ class Client:
         return StackNetif(cfg, self.poller, send, buffers)
 
     def network_api(self):
-        """The device programs' API (client.net.api) over the stack netif."""
+        """The tunnel's sockets for asyncio programs (client.net.api) over the stack netif."""
         if not hasattr(self.netif, "network_api"):
-            raise OSError("device programs need netif \"stack\"")
-        return self.netif.network_api()
+            raise OSError("the tunnel's sockets (device programs, apps) need netif \"stack\"")
+        return self.netif.network_api(Scheduler(self.ticks, self.poller.wake))
+
+    network = property(network_api)
+
+    def ticks(self):
+        """The time now, for what runs between the loop's steps (device programs sending): it
+        becomes the time the device and the stack are handed."""
+        now = self.now = self.netif.now = ticks_ms()
+        return now
+
+    def status(self):
+        """The status text (what SIGUSR1 and the exit print, `client.status()` on a board)."""
+        from .status import lines
+        return "\n".join(lines(self, ticks_ms()))
+
+    def route(self, on=True):
+        """Route asyncio.open_connection / start_server by address (client/route.py); off: restore."""
+        if on and self.routing is None:
+            from .route import Routing
+            self.routing = Routing(self)
+        elif not on and self.routing is not None:
+            self.routing.remove()
+            self.routing = None
 
     # --- socket and names ---
 
@@ -102,7 +131,7 @@ class Client:
         s.bind(socket.getaddrinfo("0.0.0.0", self.cfg.listen_port)[0][-1])
         s.setblocking(False)
         self.sock = s
-        self.poller.register(s, select.POLLIN)
+        self.poller.register(s, POLLIN)
         if not MICROPYTHON:
             self.port = s.getsockname()[1]
         log.info("listening on UDP port %s" % (self.port or "(chosen by the system)"))
@@ -161,7 +190,8 @@ class Client:
         d = earliest(self.device.next_deadline(), self.netif.next_deadline())
         if d is None:
             return -1  # nothing armed: sleep until a packet arrives
-        # +1 ms: poll() rounds down, and waking a millisecond early would be a wasted wake-up.
+        # +1 ms: the wait's timer may round down, and waking a millisecond early would be a wasted
+        # wake-up.
         return max(0, ticks_diff(d, now)) + 1
 
     def start(self):
@@ -174,14 +204,14 @@ class Client:
         self.endpoints.local_address_seen(_local_address(self.endpoints.probe_endpoint()))
         self.device.up(now)
 
-    def step(self):
+    async def step(self):
         """Sleep until something is due, then handle it."""
         pause_ms = self.oom.delay_ms()
         if pause_ms:
-            # Back off rather than spin on a packet that keeps failing.
-            time.sleep(pause_ms / 1000)
+            # Back off rather than spin on a packet that keeps failing (other tasks run meanwhile).
+            await self.poller.sleep(pause_ms)
         now = ticks_ms()
-        events = self.poller.poll(self._timeout_ms(now))
+        events = await self.poller.wait(self._timeout_ms(now), now)
         now = self.now = ticks_ms()
         self.wakeups += 1
         try:
@@ -194,12 +224,9 @@ class Client:
                 log.warning("out of memory (%d times; %s): a packet was dropped" % (self.oom.failures, e))
             gc.collect()
 
-    def _is_socket(self, obj):
-        return obj is self.sock or (not MICROPYTHON and obj == self.sock.fileno())
-
     def _handle(self, events, now):
         for obj, _ in events:
-            if self._is_socket(obj):
+            if obj is self.sock:
                 self._read_socket(now)
             else:
                 self.netif.ready(obj, now)
@@ -213,14 +240,51 @@ class Client:
             self.recreate_socket = False
             self._network_changed(now, "socket error")
 
-    def run(self):
-        self.start()
+    async def serve(self):
+        """The loop itself (after start()): until its task is cancelled."""
         while True:
-            self.step()
+            await self.step()
+
+    async def run(self):
+        self.start()
+        await self.serve()
+
+    async def stop(self):
+        """Stop the tunnel: every connection closed (RST), programs woken, the socket closed,
+        asyncio restored if it was routed. Prints nothing (status() tells what happened)."""
+        task, self.task = self.task, None
+        if task is not None:
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+            except Exception as e:  # the loop had stopped on an error already
+                log.warning("the loop had stopped: %s" % e)
+        self.close()
 
     def close(self):
         self.now = ticks_ms()
+        self.route(False)
         self.netif.close(self.now)
         if self.sock is not None:
+            self.poller.unregister(self.sock)
             self.sock.close()
             self.sock = None
+        self.poller.close()
+
+
+async def start(config="config.json", route=False):
+    """The tunnel as a task of the running asyncio program; returns the Client once its socket is
+    open and the handshake started. config: a path or a dict shaped like config.json (a bad one
+    raises client.config.ConfigError, one line naming the key). route: asyncio's open_connection and
+    start_server go through the tunnel for its addresses (client/route.py)."""
+    from .__main__ import load_config, stack_buffers
+    cfg = load_config(config)
+    log.set_level(cfg.log)
+    client = Client(cfg, buffers=stack_buffers(cfg))
+    client.start()
+    client.task = asyncio.create_task(client.serve())
+    if route:
+        client.route()
+    return client

@@ -1,6 +1,6 @@
 """Hostile and malformed datagrams are dropped and counted; the session keeps working after each."""
-# tools/test runs this module on the 32-bit board proxy with more heap than 96K: two devices in memory and every datagram kept for inspection
-# (test data, not the client).
+# tools/test runs this module on the 32-bit board proxy with more heap than 96K: two devices in
+# memory and every datagram kept for inspection (test data, not the client).
 UNIX32_HEAP = "192K"
 import struct
 

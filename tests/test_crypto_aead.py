@@ -1,6 +1,6 @@
 """ChaCha20-Poly1305 and XChaCha20-Poly1305: RFC 8439, the XChaCha draft, Wycheproof."""
-# tools/test runs this module on the 32-bit board proxy with more heap than 96K: Wycheproof JSON files loaded whole
-# (test data, not the client).
+# tools/test runs this module on the 32-bit board proxy with more heap than 96K: Wycheproof JSON
+# files loaded whole (test data, not the client).
 UNIX32_HEAP = "512K"
 import json
 

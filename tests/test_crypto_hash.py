@@ -1,6 +1,6 @@
 """BLAKE2s (RFC 7693 App. C and E, the BLAKE2 keyed KAT), HMAC-BLAKE2s and WireGuard's KDF."""
-# tools/test runs this module on the 32-bit board proxy with more heap than 96K: the BLAKE2s KAT file's 256 cases kept in a list
-# (test data, not the client).
+# tools/test runs this module on the 32-bit board proxy with more heap than 96K: the BLAKE2s KAT
+# file's 256 cases kept in a list (test data, not the client).
 UNIX32_HEAP = "192K"
 from client import crypto
 from tests.harness import backends, cpython_only, open_vectors, unhex

@@ -1,6 +1,6 @@
 """X25519: RFC 7748 §5.2 and §6.1, and every Wycheproof x25519 case, on every backend."""
-# tools/test runs this module on the 32-bit board proxy with more heap than 96K: the Wycheproof JSON file loaded whole
-# (test data, not the client).
+# tools/test runs this module on the 32-bit board proxy with more heap than 96K: the Wycheproof JSON
+# file loaded whole (test data, not the client).
 UNIX32_HEAP = "512K"
 import json
 

@@ -1,6 +1,6 @@
 """The power-aware persistent keepalive (keepalive.md "Required behaviour"), with a fake clock."""
-# tools/test runs this module on the 32-bit board proxy with more heap than 96K: the test records every send of hours of fake-clock time
-# (test data, not the client).
+# tools/test runs this module on the 32-bit board proxy with more heap than 96K: the test records
+# every send of hours of fake-clock time (test data, not the client).
 UNIX32_HEAP = "192K"
 from client.compat import ticks_diff
 from client.wg.constants import INITIATION_SIZE, REJECT_AFTER_TIME_MS

@@ -5,8 +5,8 @@ only the client around them (loop, netif/, clock, __main__) touches sockets, the
 Each part may import only what README "Layout" says. The check reads the source text, so it runs
 on MicroPython too (no ast there) and needs no import of the code it judges.
 """
-# tools/test runs this module on the 32-bit board proxy with more heap than 96K: the test reads every client source file as text
-# (test data, not the client).
+# tools/test runs this module on the 32-bit board proxy with more heap than 96K: the test reads
+# every client source file as text (test data, not the client).
 UNIX32_HEAP = "2M"
 import os
 

@@ -1,6 +1,6 @@
 """The stack per layer with crafted packets: IPv4 checks, ICMP, UDP sockets; drops counted."""
-# tools/test runs this module on the 32-bit board proxy with more heap than 96K: packets built and kept by the test
-# (test data, not the client).
+# tools/test runs this module on the 32-bit board proxy with more heap than 96K: packets built and
+# kept by the test (test data, not the client).
 UNIX32_HEAP = "192K"
 from client.net import ipv4, tcp, udp
 from client.net.checksum import checksum, transport_checksum

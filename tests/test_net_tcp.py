@@ -1,6 +1,6 @@
 """TCP with a fake clock: handshakes both ways, data, loss, reordering, zero window, FIN, RST, caps."""
-# tools/test runs this module on the 32-bit board proxy with more heap than 96K: transfers of up to 51 KB collected by the test, recv(100_000) buffers
-# (test data, not the client).
+# tools/test runs this module on the 32-bit board proxy with more heap than 96K: transfers of up to
+# 51 KB collected by the test, recv(100_000) buffers (test data, not the client).
 UNIX32_HEAP = "2M"
 from client.compat import ticks_diff
 from client.net import tcp

@@ -5,7 +5,6 @@ import hashlib
 import json
 import os
 import re
-import threading
 import time
 
 from tests.harness import needs_lab, needs_unix32
@@ -78,6 +77,7 @@ def test_four_downloads_at_once_unix32():
     lab, proc, body = _lab("unix32")
     try:
         results = []
+        import threading  # here: the module also imports on MicroPython (mprun), which has none
         threads = [threading.Thread(target=lambda i=i: results.append(_curl(lab, name="four%d" % i, rate="150k")))
                    for i in range(4)]
         for t in threads:

@@ -102,14 +102,15 @@ def test_deploy_romfs_image_runs_the_client_in_place():
     script = ("import sys, vfs\n"
               "f = open('build/unix/client.romfs', 'rb'); image = f.read(); f.close()\n"
               "vfs.mount(vfs.VfsRom(image), '/rom')\n"
-              "sys.path[:] = ['/rom']\n"
+              "sys.path[:] = ['/rom', '.frozen']\n"  # .frozen: the firmware's own modules (asyncio)
               "import client.loop, client.netif.forward\n"
               "from client.crypto import selftest\n"
               "print(client.loop.__file__, client.netif.forward.__file__)\n"
               "sys.exit(0 if selftest.passed else 1)\n")
     r = _run(".venv/bin/micropython", "-c", script)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert r.stdout.startswith("/rom/client/loop.mpy /rom/client/netif/forward.mpy")
+    # (the self-test prints its lines at import, before the paths)
+    assert "/rom/client/loop.mpy /rom/client/netif/forward.mpy" in r.stdout.splitlines()
     assert "backend pure (viper)" in r.stdout and "self-test passed" in r.stdout
 
 
@@ -128,3 +129,16 @@ def test_crypto_selftest_with_dash_m_on_both_runtimes():
         r = _run(interpreter, "-m", "client.crypto.selftest")
         assert r.returncode == 0, r.stdout + r.stderr
         assert r.stdout.count("self-test passed") == 1 and r.stdout.count("X25519") >= 1
+
+
+def _text(path):
+    with open(path) as f:
+        return f.read()
+
+
+def test_readme_examples_are_the_files_the_lab_runs():
+    # README's asyncio example and its board app are tests/example_api.py and tests/example_app.py,
+    # which tests/test_asyncio_lab.py runs as written: the two must not drift apart.
+    readme = _text("README.md")
+    for path in ("tests/example_api.py", "tests/example_app.py"):
+        assert _text(path).strip() in readme, path + " differs from README's copy"

@@ -23,7 +23,7 @@ _RESIDENT = ("import gc, sys\n{mount}"
              "import client.loop, client.netif.forward\n"
              "gc.collect(); print(gc.mem_alloc() - before)\n")
 _MOUNT_ROMFS = ("import vfs\nf = open('build/unix/client.romfs', 'rb'); image = f.read(); f.close()\n"
-                "vfs.mount(vfs.VfsRom(image), '/rom'); sys.path[:] = ['/rom']\n")
+                "vfs.mount(vfs.VfsRom(image), '/rom'); sys.path[:] = ['/rom', '.frozen']\n")
 
 
 def setup(runtime, heap_kb=None, body=None, mpy=False):

@@ -1,122 +1,258 @@
-"""The API for device programs: asyncio-shaped coroutines over the userspace stack.
+"""The tunnel's sockets for asyncio programs: streams, servers and UDP sockets over the userspace
+stack, as plain asyncio coroutines (both runtimes).
 
-    async def main(net):
-        reader, writer = await net.open_connection("192.0.2.1", 80)
-        writer.write(b"GET / HTTP/1.0\\r\\n\\r\\n")
-        await writer.drain()
-        body = await reader.read(4096)
-        writer.close()
-        await net.start_server(handler, 8080)       # handler(reader, writer) runs per connection
-        sock = net.udp_socket(5353)
-        data, addr = await sock.recvfrom()
-        rtt_ms = await net.ping("192.0.2.1")
-    net = client.network_api(); net.spawn(main(net))
+    wg = await client.start("config.json")
+    net = wg.network
+    reader, writer = await net.open_connection("192.0.2.1", 80)
+    writer.write(b"GET / HTTP/1.0\\r\\n\\r\\n")
+    await writer.drain()
+    body = await reader.read()                    # to the end of the stream
+    writer.close(); await writer.wait_closed()
+    server = await net.start_server(handler, 80)  # handler(reader, writer), one task per connection
+    sock = net.udp_socket(5353)
+    sock.sendto(b"query", ("192.0.2.1", 53))
+    data, (ip, port) = await sock.recvfrom()      # ip as text, the form sendto takes
+    rtt_ms = await net.ping("192.0.2.1")
 
-The coroutines are run by the client's own loop (there is one loop per client, and it keeps
-sleeping until a packet or a deadline): `await` yields a wait condition to `Network.run(now)`,
-which resumes a coroutine once its condition holds or its deadline passed. The same code runs on
-CPython and MicroPython; it is shaped like asyncio's streams, but not an asyncio event loop.
+The streams behave as the runtime's own asyncio streams (read, readinto, readexactly, readline,
+write, drain, close, wait_closed, get_extra_info, and awrite/aclose), so libraries written for
+asyncio streams work on them unchanged. Sans-I/O like the rest of the stack: asyncio itself comes
+from the client (`sched`, client/aio.py: events, waits, tasks, its clock). A task waiting on the
+stack (data to read, room to write, an answer) waits on an event; after each loop step the client
+calls `service()`, which sets the events whose condition now holds. Whatever a program changes
+(data queued, a connection opened) wakes the loop (`sched.kick`), which sends it.
 """
-from ..compat import earliest, ticks_add, ticks_diff
+from ..compat import ticks_diff
 from . import tcp
 from .addr import parse_ip
 
 _PING_IDENT = 0x7767
+# Errors as the runtime's own sockets raise them: OSError with an errno (CPython turns these into
+# ConnectionRefusedError, ConnectionResetError...). MicroPython's errno values are Linux's.
+ECONNABORTED = 103
+ECONNRESET = 104
+ENOBUFS = 105
+ENOTCONN = 107
+ETIMEDOUT = 110
+ECONNREFUSED = 111
+_ERRORS = {"refused": (ECONNREFUSED, "connection refused"), "reset": (ECONNRESET, "connection reset by peer"),
+           "timeout": (ETIMEDOUT, "connection timed out"), "aborted": (ECONNABORTED, "connection aborted")}
 
 
-class TimeoutError(Exception):  # noqa: A001 - the name programs expect from asyncio
-    pass
-
-
-class ConnectionError(Exception):  # noqa: A001
-    pass
-
-
-class _Wait:
-    """What a coroutine waits for: a condition (callable) and/or a deadline (ms ticks)."""
-
-    def __init__(self, ready=None, deadline=None):
-        self.ready = ready
-        self.deadline = deadline
-
-    def __iter__(self):
-        yield self
-
-    __await__ = __iter__
+def _error(conn):
+    code, text = _ERRORS.get(conn.error, (ENOTCONN, "not connected"))
+    return OSError(code, text)
 
 
 def _ip(text):
-    version, raw = parse_ip(text) if isinstance(text, str) else (4, bytes(text))
+    version, raw = parse_ip(text) if isinstance(text, str) else (4 if len(text) == 4 else 6, bytes(text))
     if version != 4:
         raise ValueError("the stack speaks IPv4 only: %r" % (text,))
     return raw
+
+
+def ip_text(raw):
+    return "%d.%d.%d.%d" % (raw[0], raw[1], raw[2], raw[3])
 
 
 class StreamReader:
     def __init__(self, net, conn):
         self.net = net
         self.conn = conn
+        self.buffer = b""  # read from the connection by readline, not yet returned
 
-    async def read(self, n=4096):
-        """Up to n bytes; b"" at end of stream. Raises ConnectionError if the peer reset."""
-        await _Wait(lambda: self.conn.readable)
+    def _readable(self):
+        return self.conn.readable
+
+    async def _wait_readable(self):
+        if not self.conn.readable:
+            await self.net.until(self._readable)
+
+    def _opened(self):
+        if self.conn.ack_pending:
+            self.net.sched.kick()  # the window opened enough to tell the peer: the loop sends it
+
+    def _take(self, n):
+        """Up to n bytes now (buffered first); None when nothing is there yet; b"" at the end."""
+        if self.buffer:
+            data, self.buffer = self.buffer[:n], self.buffer[n:]
+            return data
         data = self.conn.recv(n)
+        if data:
+            self._opened()
+            return data
         if data == b"" and self.conn.error not in (None, "evicted"):
-            raise ConnectionError(self.conn.error)
-        return data if data is not None else b""
+            raise _error(self.conn)
+        return data
+
+    async def read(self, n=-1):
+        """Up to n bytes as soon as some are there; b"" at end of stream; n < 0: up to the end."""
+        if n < 0:
+            pieces = []
+            while True:
+                piece = await self.read(4096)
+                if not piece:
+                    return b"".join(pieces)
+                pieces.append(piece)
+        if n == 0:
+            return b""
+        while True:
+            data = self._take(n)
+            if data is not None:
+                return data
+            await self._wait_readable()
+
+    async def readinto(self, buf):
+        """Bytes into buf as soon as some are there; the count, 0 at end of stream."""
+        data = await self.read(len(buf))
+        buf[:len(data)] = data
+        return len(data)
 
     async def readexactly(self, n):
         out = b""
         while len(out) < n:
             piece = await self.read(n - len(out))
             if not piece:
-                raise ConnectionError("end of stream after %d of %d bytes" % (len(out), n))
+                raise self.net.sched.incomplete(out, n)
             out += piece
         return out
+
+    async def readline(self):
+        """Up to and including b"\\n"; what is left at end of stream; b"" after it."""
+        while True:
+            i = self.buffer.find(b"\n")
+            if i >= 0:
+                line, self.buffer = self.buffer[:i + 1], self.buffer[i + 1:]
+                return line
+            data = self.conn.recv(4096)
+            if data:
+                self.buffer += data
+                self._opened()
+            elif data is None:
+                await self._wait_readable()
+            elif self.buffer or self.conn.error in (None, "evicted"):
+                line, self.buffer = self.buffer, b""
+                return line
+            else:
+                raise _error(self.conn)
+
+    def at_eof(self):
+        return not self.buffer and self.conn.eof
 
 
 class StreamWriter:
     def __init__(self, net, conn):
         self.net = net
         self.conn = conn
-        self.pending = b""  # written, not yet in the connection's send buffer
+        self.pending = []  # written, not yet in the connection's send buffer (bytes pieces)
+        self.closing = False
 
-    def get_extra_info(self, name):
-        return {"peername": (self.conn.remote[0], self.conn.remote[1]),
-                "sockname": (self.conn.local[0], self.conn.local[1])}.get(name)
+    def get_extra_info(self, name, default=None):
+        if name == "peername":
+            return ip_text(self.conn.remote[0]), self.conn.remote[1]
+        if name == "sockname":
+            return ip_text(self.conn.local[0]), self.conn.local[1]
+        return default
 
     def write(self, data):
-        self.pending += data
-        self._move()
+        if self.closing:
+            return  # as asyncio: written after close, ignored
+        if not self.pending:
+            n = self.conn.send(data)
+            if n < len(data):
+                self.pending.append(bytes(data[n:]))
+        else:
+            self.pending.append(bytes(data))
+        self.net.sched.kick()
 
     def _move(self):
-        if self.pending:
-            n = self.conn.send(self.pending)
-            self.pending = self.pending[n:]
+        """Pending pieces into the send buffer as room appears; True when none is left."""
+        while self.pending:
+            piece = self.pending[0]
+            n = self.conn.send(piece)
+            if n < len(piece):
+                self.pending[0] = piece[n:]
+                return False
+            self.pending.pop(0)
+        return True
+
+    def _drained(self):
+        return self._move() or self.conn.state == tcp.CLOSED
 
     async def drain(self):
         """Wait until everything written is in the send buffer (backpressure)."""
-        def ready():
-            self._move()
-            return not self.pending or self.conn.state == tcp.CLOSED
-        await _Wait(ready)
+        if not self._drained():
+            await self.net.until(self._drained)
         if self.pending:
-            raise ConnectionError(self.conn.error or "closed")
+            raise _error(self.conn)
+
+    async def awrite(self, data, off=0, sz=-1):
+        if off or sz >= 0:
+            data = memoryview(data)[off:off + sz if sz >= 0 else len(data)]
+        self.write(data)
+        await self.drain()
 
     def close(self):
-        self._move()
+        """FIN once everything written is sent (graceful close)."""
+        if self.closing:
+            return
+        self.closing = True
+        if self._move():
+            self.conn.close()
+        else:
+            self.net.later(self._close_when_drained)
+        self.net.sched.kick()
+
+    def _close_when_drained(self):
+        if not self._drained():
+            return False
         self.conn.close()
+        return True
+
+    def is_closing(self):
+        return self.closing
+
+    def _closed(self):
+        return not self.pending and self.conn.state in (tcp.CLOSED, tcp.TIME_WAIT, tcp.FIN_WAIT_2)
 
     async def wait_closed(self):
-        await _Wait(lambda: self.conn.state in (tcp.CLOSED, tcp.TIME_WAIT, tcp.FIN_WAIT_2))
+        if not self._closed():
+            await self.net.until(self._closed)
+
+    async def aclose(self):
+        self.close()
+        await self.wait_closed()
 
 
 class Server:
-    def __init__(self, listener):
+    def __init__(self, net, listener):
+        self.net = net
         self.listener = listener
+        self.closed = net.sched.event()
 
     def close(self):
         self.listener.close()
+        self.closed.set()
+
+    def is_serving(self):
+        return not self.closed.is_set()
+
+    async def wait_closed(self):
+        await self.closed.wait()
+
+    async def serve_forever(self):
+        """Until closed; cancelled, it closes the server (as CPython's asyncio server does)."""
+        try:
+            await self.closed.wait()
+        finally:
+            self.close()
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc):
+        self.close()
+        await self.wait_closed()
 
 
 class DatagramSocket:
@@ -125,56 +261,107 @@ class DatagramSocket:
         self.sock = sock
 
     def sendto(self, data, address):
+        self.net.sched.now()
         self.sock.sendto(data, (_ip(address[0]), address[1]))
+        self.net.sched.kick()
 
     async def recvfrom(self, timeout_ms=None):
-        """(data, (ip bytes, port)); TimeoutError after timeout_ms."""
-        deadline = None if timeout_ms is None else ticks_add(self.net.now, timeout_ms)
-        await _Wait(lambda: bool(self.sock.queue), deadline)
-        item = self.sock.recvfrom()
-        if item is None:
-            raise TimeoutError()
-        return item
+        """(data, (ip text, port)); asyncio's TimeoutError after timeout_ms."""
+        if not self.sock.queue:
+            if not await self.net.until(lambda: bool(self.sock.queue), timeout_ms):
+                raise self.net.sched.TimeoutError()
+        data, (ip, port) = self.sock.recvfrom()
+        return data, (ip_text(ip), port)
 
     def close(self):
         self.sock.close()
 
 
 class Network:
-    """Runs device programs' coroutines against a Stack; driven by the client loop."""
+    """The tunnel's sockets for asyncio programs; `service()` after each step of the client's loop."""
 
-    def __init__(self, stack):
+    def __init__(self, stack, sched):
         self.stack = stack
-        self.tasks = []  # [coroutine, _Wait or None]
-        self.now = 0
-        self.errors = []  # (coroutine name, exception) of programs that failed
+        self.sched = sched
+        self.waiting = []  # [condition, event] of tasks waiting on the stack
+        self.watchers = []  # conditions with a side effect, called each step until they return True
+        self.tasks = []  # programs running (spawn)
+        self.errors = []  # (name, exception) of programs that failed
+        self.servers = []
+        self.closed = False
         self._seq = 0
 
-    def spawn(self, coro):
-        self.tasks.append([coro, None])
-        return coro
+    # --- waiting ---
 
-    # --- the program-facing calls ---
+    async def until(self, ready, timeout_ms=None):
+        """Wait until ready() holds (checked after each loop step): what it says then, so False
+        after timeout_ms or once the client stopped."""
+        if self.closed:
+            return ready()  # the client stopped: nothing will change any more
+        entry = [ready, self.sched.event()]
+        self.waiting.append(entry)
+        try:
+            await self.sched.wait(entry[1], timeout_ms)
+            return ready()
+        finally:
+            self.waiting.remove(entry)
+
+    def later(self, fn):
+        self.watchers.append(fn)
+
+    def service(self):
+        """After a loop step: move what waits to move, wake the tasks whose condition holds."""
+        if self.watchers:
+            self.watchers = [fn for fn in self.watchers if not fn()]
+        for ready, event in self.waiting:
+            if not event.is_set() and ready():
+                event.set()
+
+    # --- programs ---
+
+    def spawn(self, coro, name=None):
+        """Run a program's coroutine as a task; an exception is listed in the status (and logged),
+        never passed on to the tunnel."""
+        name = name or getattr(coro, "__name__", "program")
+        self.tasks.append(name)
+        return self.sched.spawn(self._guard(coro, name))
+
+    async def _guard(self, coro, name):
+        try:
+            await coro
+        except Exception as e:  # a failing program must not stop the tunnel
+            self.errors.append((name, e))
+            self.sched.failed("program %s" % name, e)
+        finally:
+            self.tasks.remove(name)
 
     async def sleep_ms(self, ms):
-        await _Wait(None, ticks_add(self.now, ms))
+        await self.sched.sleep_ms(ms)
+
+    # --- the sockets ---
 
     async def open_connection(self, host, port, timeout_ms=10_000):
-        conn = self.stack.connect(_ip(host), port, self.now)
+        """(reader, writer) once connected; OSError (ECONNREFUSED...) or asyncio's TimeoutError."""
+        conn = self.stack.connect(_ip(host), port, self.sched.now())
         if conn is None:
-            raise ConnectionError("connection limit reached")
-        await _Wait(lambda: conn.state != tcp.SYN_SENT, ticks_add(self.now, timeout_ms))
+            raise OSError(ENOBUFS, "connection limit reached")
+        self.sched.kick()  # the SYN's retransmission timer
+        if conn.state == tcp.SYN_SENT:
+            await self.until(lambda: conn.state != tcp.SYN_SENT, timeout_ms)
         if conn.state == tcp.SYN_SENT:
             conn.abort()
-            raise TimeoutError()
+            raise self.sched.TimeoutError()
         if not conn.established:
-            raise ConnectionError(conn.error or "refused")
+            raise _error(conn)
         return StreamReader(self, conn), StreamWriter(self, conn)
 
     async def start_server(self, callback, port, backlog=2):
+        """callback(reader, writer) runs as a task for each connection arriving on port."""
         def accept(conn):
-            self.spawn(callback(StreamReader(self, conn), StreamWriter(self, conn)))
-        return Server(self.stack.listen(port, backlog, accept))
+            self.spawn(callback(StreamReader(self, conn), StreamWriter(self, conn)), "handler")
+        server = Server(self, self.stack.listen(port, backlog, accept))
+        self.servers.append(server)
+        return server
 
     def udp_socket(self, port=0):
         if not port:
@@ -186,43 +373,18 @@ class Network:
         """Round-trip time in ms, or None when no echo reply came in time."""
         self._seq = (self._seq + 1) & 0xFFFF
         key = (_PING_IDENT, self._seq)
-        sent = self.now
+        sent = self.sched.now()
         self.stack.ping(_ip(host), _PING_IDENT, self._seq)
-        await _Wait(lambda: key in self.stack.pings, ticks_add(self.now, timeout_ms))
+        self.sched.kick()
+        await self.until(lambda: key in self.stack.pings, timeout_ms)
         replied = self.stack.pings.pop(key, None)
-        return None if replied is None else ticks_diff(replied, sent)
+        return None if replied is None else max(0, ticks_diff(replied, sent))
 
-    # --- the loop-facing calls ---
-
-    def run(self, now):
-        """Resume every coroutine whose condition holds or whose deadline passed."""
-        self.now = now
-        progressed = True
-        while progressed:
-            progressed = False
-            for task in list(self.tasks):
-                wait = task[1]
-                if wait is not None and not self._due(wait, now):
-                    continue
-                progressed = True
-                self._step(task)
-
-    def _due(self, wait, now):
-        if wait.deadline is not None and ticks_diff(now, wait.deadline) >= 0:
-            return True
-        return wait.ready is not None and wait.ready()
-
-    def _step(self, task):
-        try:
-            task[1] = task[0].send(None)
-        except StopIteration:
-            self.tasks.remove(task)
-        except Exception as e:  # a failing program must not stop the tunnel
-            self.tasks.remove(task)
-            self.errors.append((getattr(task[0], "__name__", "program"), e))
-
-    def next_deadline(self):
-        best = None
-        for _, wait in self.tasks:
-            best = earliest(best, wait.deadline if wait is not None else self.now)
-        return best
+    def close(self):
+        """The client stops: servers close, and every waiting task is woken (its connection is gone)."""
+        self.closed = True
+        for server in self.servers:
+            server.close()
+        self.watchers = []
+        for _, event in self.waiting:
+            event.set()

@@ -3,7 +3,8 @@ end, with its port forwards to the board's own sockets and the device programs' 
 
 Decrypted packets from the tunnel go in (`write`); packets the stack builds go out through `send`
 (the device's `send_packet`) as soon as they are built. The loop calls `service(now)` after each
-wake-up and sleeps no later than `next_deadline()`.
+wake-up and sleeps no later than `next_deadline()`; asyncio programs using the tunnel's sockets
+(client.net.api) run as their own tasks and wake the loop when they queue something.
 """
 import gc
 
@@ -30,17 +31,17 @@ class StackNetif:
         if cfg.forward:
             from .forward import Forwarder
             self.forwarder = Forwarder(self.stack, cfg.forward, poller)
-        self.network = None  # device programs' API (client.net.api): loaded by network_api()
+        self.network = None  # the tunnel's sockets for asyncio programs (client.net.api): network_api()
         self.now = 0  # the current wake-up's time, for packets the stack sends from callbacks
         self.peak_connections = 0
         self.heap_at_peak = None  # MicroPython: gc.mem_alloc() after a collect, at the most connections
 
-    def network_api(self):
-        """The device-program API over the stack, loaded on first use: a client that only forwards
-        never holds that code in RAM."""
+    def network_api(self, sched):
+        """The asyncio API over the stack (sched: client/aio.py's Scheduler), loaded on first use: a
+        client that only forwards never holds that code in RAM."""
         if self.network is None:
             from ..net.api import Network
-            self.network = Network(self.stack)
+            self.network = Network(self.stack, sched)
         return self.network
 
     def _to_tunnel(self, packet):
@@ -68,8 +69,8 @@ class StackNetif:
             stack.poll(now)
         if self.forwarder is not None:
             self.forwarder.service(now)
-        if self.network is not None and self.network.tasks:
-            self.network.run(now)
+        if self.network is not None:
+            self.network.service()  # programs' data into the send buffers, waiting tasks woken
         stack.flush(now)
         if len(stack.tcp) > self.peak_connections:
             self.peak_connections = len(stack.tcp)
@@ -79,11 +80,15 @@ class StackNetif:
         d = self.stack.next_deadline()
         if self.forwarder is not None:
             d = earliest(d, self.forwarder.next_deadline())
-        if self.network is not None and self.network.tasks:
-            d = earliest(d, self.network.next_deadline())
-        return d
+        return d  # programs' timeouts are asyncio's own timers
 
     def close(self, now):
+        """Every connection reset (forwards' and programs'), the RSTs sent before the socket closes,
+        and the programs' waiting tasks woken to find their connections gone."""
         if self.forwarder is not None:
             self.forwarder.close()
-            self.service(now)  # FIN/RST to the forwards' peers go out before the socket closes
+        for conn in list(self.stack.tcp.values()):
+            conn.abort()
+        if self.network is not None:
+            self.network.close()
+        self.service(now)
