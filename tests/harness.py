@@ -100,6 +100,19 @@ def needs_lab(fn):
     return wrapper
 
 
+def lab_on_both_runtimes(scenario):
+    """Two lab tests from one scenario(runtime): the device on CPython and on the MicroPython unix port."""
+    def cpython():
+        scenario("cpython")
+
+    def micropython():
+        scenario("micropython")
+
+    if not MICROPYTHON:  # MicroPython functions have no __doc__ (these tests skip there anyway)
+        cpython.__doc__ = micropython.__doc__ = scenario.__doc__
+    return needs_lab(cpython), needs_lab(micropython)
+
+
 def needs_unix32(fn):
     """Mark a lab test whose device runs on the 32-bit board proxy (build/firmware/unix32, built by
     tools/test with tools/firmware): it skips, with the reason, only where no MicroPython source

@@ -17,22 +17,11 @@ import re
 import sys
 import time
 
-from tests.harness import MICROPYTHON, needs_lab
+from tests.harness import lab_on_both_runtimes
 
 INTERVAL_S = 4
 NAT_TIMEOUT_S = 6
 
-
-def _both(scenario):
-    def cpython():
-        scenario("cpython")
-
-    def micropython():
-        scenario("micropython")
-
-    if not MICROPYTHON:
-        cpython.__doc__ = micropython.__doc__ = scenario.__doc__
-    return needs_lab(cpython), needs_lab(micropython)
 
 
 def _lab(runtime, apps=(), route=True, capture=False, forward=None, mosquitto=False):
@@ -130,7 +119,7 @@ def _board_main(runtime):
         lab.close()
 
 
-test_board_main_and_microdot_app_cpython, test_board_main_and_microdot_app_micropython = _both(_board_main)
+test_board_main_and_microdot_app_cpython, test_board_main_and_microdot_app_micropython = lab_on_both_runtimes(_board_main)
 
 
 def _mqtt(runtime):
@@ -150,7 +139,7 @@ def _mqtt(runtime):
 
 
 test_mqtt_client_publishes_through_the_tunnel_cpython, test_mqtt_client_publishes_through_the_tunnel_micropython = \
-    _both(_mqtt)
+    lab_on_both_runtimes(_mqtt)
 
 
 def _forward_in_process(runtime):
@@ -178,7 +167,7 @@ def _forward_in_process(runtime):
 
 
 test_forward_to_an_in_process_asyncio_server_cpython, test_forward_to_an_in_process_asyncio_server_micropython = \
-    _both(_forward_in_process)
+    lab_on_both_runtimes(_forward_in_process)
 
 
 def _idle(runtime):
@@ -187,10 +176,7 @@ def _idle(runtime):
     lab, proc = _lab(runtime, ["tests.app_idle"], capture=True)
     try:
         assert lab.wait_handshake(), lab.log_text()
-        time.sleep(3)
-        window_start = time.time()
-        time.sleep(60)
-        rows = [t for t, n in lab.captured() if window_start <= t <= window_start + 60]
+        window_start, rows = lab.idle_window(60)
         gaps = [b - a for a, b in zip(rows, rows[1:])]
         assert len(rows) <= 60 // INTERVAL_S + 1, rows
         assert gaps and max(gaps) <= INTERVAL_S + 0.5, gaps
@@ -205,7 +191,7 @@ def _idle(runtime):
 
 
 test_idle_app_keeps_spacing_and_wakeups_cpython, test_idle_app_keeps_spacing_and_wakeups_micropython = \
-    _both(_idle)
+    lab_on_both_runtimes(_idle)
 
 
 def _survives(runtime, app, extra_gap_s, marker):
@@ -238,9 +224,9 @@ def _app_blocks(runtime):
 
 
 test_app_that_raises_leaves_the_tunnel_up_cpython, test_app_that_raises_leaves_the_tunnel_up_micropython = \
-    _both(_app_raises)
+    lab_on_both_runtimes(_app_raises)
 test_app_that_blocks_2s_leaves_the_tunnel_up_cpython, test_app_that_blocks_2s_leaves_the_tunnel_up_micropython = \
-    _both(_app_blocks)
+    lab_on_both_runtimes(_app_blocks)
 
 
 def _readme_example(runtime):
@@ -263,4 +249,4 @@ def _readme_example(runtime):
 
 
 test_readme_example_runs_as_written_cpython, test_readme_example_runs_as_written_micropython = \
-    _both(_readme_example)
+    lab_on_both_runtimes(_readme_example)

@@ -9,7 +9,7 @@ pytest-xdist runs them in parallel.
 import re
 import time
 
-from tests.harness import MICROPYTHON, needs_lab, needs_unix32
+from tests.harness import MICROPYTHON, needs_lab, needs_unix32, lab_on_both_runtimes
 
 NAT_TIMEOUT_S = 6
 INTERVAL_S = 4
@@ -37,17 +37,6 @@ def _device_status(lab, proc):
     assert "Traceback" not in text, text
     return int(m.group(1)), int(m.group(2)), text
 
-
-def _both(scenario):
-    def cpython():
-        scenario("cpython")
-
-    def micropython():
-        scenario("micropython")
-
-    if not MICROPYTHON:  # MicroPython functions have no __doc__ (these tests skip there anyway)
-        cpython.__doc__ = micropython.__doc__ = scenario.__doc__
-    return needs_lab(cpython), needs_lab(micropython)
 
 
 def _on_board_proxy(scenario):
@@ -80,7 +69,7 @@ def _no_idle_crypto(runtime):
         lab.close()
 
 
-test_no_idle_crypto_cpython, test_no_idle_crypto_micropython = _both(_no_idle_crypto)
+test_no_idle_crypto_cpython, test_no_idle_crypto_micropython = lab_on_both_runtimes(_no_idle_crypto)
 
 
 def _spacing(runtime):
@@ -88,10 +77,7 @@ def _spacing(runtime):
     lab, proc, _, _ = _lab_with_client(runtime, capture=True)
     try:
         assert lab.wait_handshake(), lab.log_text()
-        time.sleep(3)
-        window_start = time.time()
-        time.sleep(60)
-        rows = [t for t, n in lab.captured() if window_start <= t <= window_start + 60]
+        window_start, rows = lab.idle_window(60)
         gaps = [b - a for a, b in zip(rows, rows[1:])]
         assert len(rows) <= 60 // INTERVAL_S + 1, rows
         assert gaps and max(gaps) <= INTERVAL_S + 0.5, gaps
@@ -100,7 +86,7 @@ def _spacing(runtime):
         lab.close()
 
 
-test_spacing_cpython, test_spacing_micropython = _both(_spacing)
+test_spacing_cpython, test_spacing_micropython = lab_on_both_runtimes(_spacing)
 test_spacing_unix32 = _on_board_proxy(_spacing)
 
 
@@ -133,7 +119,7 @@ def _standard_like_wireguard_go(runtime):
 
 
 test_standard_like_wireguard_go_cpython, test_standard_like_wireguard_go_micropython = \
-    _both(_standard_like_wireguard_go)
+    lab_on_both_runtimes(_standard_like_wireguard_go)
 
 
 def _reachable(runtime):
@@ -148,7 +134,7 @@ def _reachable(runtime):
         lab.close()
 
 
-test_reachable_cpython, test_reachable_micropython = _both(_reachable)
+test_reachable_cpython, test_reachable_micropython = lab_on_both_runtimes(_reachable)
 test_reachable_unix32 = _on_board_proxy(_reachable)
 
 
@@ -167,7 +153,7 @@ def _unreachable_without_keepalive(runtime):
 
 
 test_unreachable_without_keepalive_cpython, test_unreachable_without_keepalive_micropython = \
-    _both(_unreachable_without_keepalive)
+    lab_on_both_runtimes(_unreachable_without_keepalive)
 
 
 def _rebinding(runtime):
@@ -187,7 +173,7 @@ def _rebinding(runtime):
         lab.close()
 
 
-test_rebinding_cpython, test_rebinding_micropython = _both(_rebinding)
+test_rebinding_cpython, test_rebinding_micropython = lab_on_both_runtimes(_rebinding)
 test_rebinding_unix32 = _on_board_proxy(_rebinding)
 
 
@@ -214,7 +200,7 @@ def _reboot_with_clock_set_back(runtime):
 
 
 test_reboot_with_clock_set_back_cpython, test_reboot_with_clock_set_back_micropython = \
-    _both(_reboot_with_clock_set_back)
+    lab_on_both_runtimes(_reboot_with_clock_set_back)
 
 
 @needs_lab
@@ -259,7 +245,7 @@ def _resolve_again_after_failed_handshakes(runtime):
 
 
 test_resolve_again_after_failed_handshakes_cpython, test_resolve_again_after_failed_handshakes_micropython = \
-    _both(_resolve_again_after_failed_handshakes)
+    lab_on_both_runtimes(_resolve_again_after_failed_handshakes)
 
 
 @needs_lab

@@ -13,7 +13,7 @@ cookie replies to the flood at no more than 20 per second.
 import re
 import time
 
-from tests.harness import MICROPYTHON, cpython_only, needs_lab
+from tests.harness import cpython_only, lab_on_both_runtimes
 
 FLOOD_S = 60
 DEVICE_PORT = 51900
@@ -78,19 +78,8 @@ def _flood(runtime):
         lab.close()
 
 
-def _both(scenario):
-    def cpython():
-        scenario("cpython")
 
-    def micropython():
-        scenario("micropython")
-
-    if not MICROPYTHON:
-        cpython.__doc__ = micropython.__doc__ = scenario.__doc__
-    return needs_lab(cpython), needs_lab(micropython)
-
-
-test_flood_changes_nothing_cpython, test_flood_changes_nothing_micropython = _both(_flood)
+test_flood_changes_nothing_cpython, test_flood_changes_nothing_micropython = lab_on_both_runtimes(_flood)
 
 
 @cpython_only("tools/flood.py uses hashlib")

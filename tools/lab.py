@@ -322,6 +322,14 @@ class Lab:
                     rows.append((float(parts[0]), int(parts[parts.index("length") + 1])))
         return rows
 
+    def idle_window(self, seconds=60, settle_s=3):
+        """(window start, [send times]): the device's datagrams to the server captured during an
+        idle window of `seconds`, starting `settle_s` from now (capture=True)."""
+        time.sleep(settle_s)
+        start = time.time()
+        time.sleep(seconds)
+        return start, [t for t, n in self.captured() if start <= t <= start + seconds]
+
     def handshake_age(self):
         """Seconds since the server's latest handshake with the device, or None."""
         stamps = [int(v) for v in self.wg_show("latest-handshakes").values()]
