@@ -5,7 +5,8 @@ are estimates from the 32-bit ones (same pointer size, no ESP32 here). Root (lab
     .venv/bin/python tools/bench_board.py          (tools/bench --board runs it)
 
 Prints Markdown tables: flash and heap per target, the smallest heap that runs four downloads
-through forwards on the proxy, the crypto on the emulated Pico, and the CPU an idle hour costs.
+through forwards on the proxy, the crypto and TCP through the whole path on the emulated Pico, and
+the CPU an idle hour costs.
 """
 import json
 import os
@@ -251,6 +252,15 @@ def pico_crypto():
     return r.stdout.strip(), float(m.group(1)) if m else None
 
 
+def pico_stack():
+    """tools/bench_stack_board.py on the emulated Pico: TCP through stack, device and crypto."""
+    uf2 = os.path.join(FIRMWARE, "rp2-pico", "firmware.uf2")
+    r = _run(os.path.join(ROOT, "tools", "emulate"), "--quiet", uf2, os.path.join(ROOT, "tools", "bench_stack_board.py"))
+    if r.returncode != 0:
+        raise SystemExit("bench_stack_board on the emulated Pico failed:\n" + r.stdout + r.stderr)
+    return r.stdout.strip()
+
+
 def idle_hour_handshakes():
     """Handshakes in an idle hour, power mode at 25 s (fake clock: the core's own schedule)."""
     r = _run(sys.executable, "-c", "import sys; sys.argv = ['x', '--idle-json']; sys.path.insert(0, '.');\n"
@@ -278,6 +288,7 @@ def main():
     pico = pico_heap()
     pico_w = pico_w_heap()
     crypto_table, handshake_ms = pico_crypto()
+    stack_table = pico_stack()
     handshakes, sent, wakeups = idle_hour_handshakes()
 
     extra = mpy_code - frozen_code  # bytecode in the heap when loaded from .mpy instead of flash
@@ -308,6 +319,10 @@ def main():
     print("Crypto on the emulated Pico (tools/bench_crypto.py in tools/emulate, emulated time, median of 5):")
     print()
     print(crypto_table)
+    print()
+    print("TCP through the whole path on the emulated Pico (tools/bench_stack_board.py in tools/emulate):")
+    print()
+    print(stack_table)
     print()
     if handshake_ms:
         keepalive_ms = pico["keepalive_us"] / 1000
