@@ -108,7 +108,11 @@ def test_ping_udp_echo_and_refusals():
         assert ok, out
         assert lab.server_udp(7, b"echo me") == repr(b"echo me")
         code, _, _ = _curl(lab, port=81)
-        assert code in (52, 56), code  # reset by peer (56) or empty reply (52): RST, not a hang
+        # The forward accepts, finds nothing listening locally and resets: curl sees "reset by peer"
+        # (56) or "empty reply" (52), or, when the RST lands before curl has looked at its finished
+        # connect (seen 2 in 18 runs on a loaded machine: SYN, SYN-ACK, ACK, RST within 1 ms),
+        # "failed to connect" (7). Each is a refusal, not a hang.
+        assert code in (7, 52, 56), (code, lab.log_text())
         assert lab.server_udp(8, b"anyone?") == "ConnectionRefusedError"  # ICMP port unreachable
         code, _, _ = _curl(lab, port=82)  # no forward at all: RST from the stack
         assert code == 7, code  # connection refused
