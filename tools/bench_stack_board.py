@@ -16,16 +16,7 @@ import sys
 
 sys.path.insert(0, ".")
 
-try:
-    from time import ticks_diff, ticks_us
-except ImportError:  # CPython
-    from time import perf_counter
-
-    def ticks_us():
-        return int(perf_counter() * 1e6)
-
-    def ticks_diff(a, b):
-        return a - b
+from client.compat import ticks_diff, ticks_us  # noqa: E402
 
 from client.net import checksum  # noqa: E402
 from client.net.stack import Stack  # noqa: E402
