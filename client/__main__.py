@@ -207,7 +207,8 @@ def main(argv):
         print("wg: cannot start: %s" % e)
         return 1
     _signals(client)
-    if hasattr(asyncio, "new_event_loop") and sys.implementation.name == "micropython":
+    from .compat import MICROPYTHON
+    if hasattr(asyncio, "new_event_loop") and MICROPYTHON:
         asyncio.new_event_loop()  # MicroPython: nothing left over from an earlier run at the REPL
     try:
         asyncio.run(_serve(client, programs, apps, route))

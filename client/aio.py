@@ -23,8 +23,8 @@ import select
 import sys
 
 from . import log
+from .compat import MICROPYTHON
 
-MICROPYTHON = sys.implementation.name == "micropython"
 POLLIN = select.POLLIN
 POLLOUT = select.POLLOUT
 

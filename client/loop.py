@@ -97,6 +97,8 @@ class Client:
         """The tunnel's sockets for asyncio programs (client.net.api) over the stack netif."""
         if not hasattr(self.netif, "network_api"):
             raise OSError("the tunnel's sockets (device programs, apps) need netif \"stack\"")
+        if self.netif.network is not None:  # made once: every wg.network is the same object
+            return self.netif.network
         return self.netif.network_api(Scheduler(self.ticks, self.poller.wake))
 
     network = property(network_api)

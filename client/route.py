@@ -13,11 +13,10 @@ connection to a tunnel address is refused (OSError).
 """
 import asyncio
 import socket
-import sys
 
+from .compat import MICROPYTHON
 from .wg import route as decide
 
-_MICROPYTHON = sys.implementation.name == "micropython"
 _EOPNOTSUPP = 95
 
 
@@ -29,7 +28,7 @@ async def _resolve(host, port):
     if not isinstance(host, str) or not host:
         return None
     try:
-        if _MICROPYTHON:
+        if MICROPYTHON:
             found = socket.getaddrinfo(host, port)[0][-1]  # blocking, as asyncio's own is here
         else:
             infos = await asyncio.get_running_loop().getaddrinfo(host, port, family=socket.AF_INET,

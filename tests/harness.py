@@ -113,6 +113,15 @@ def lab_on_both_runtimes(scenario):
     return needs_lab(cpython), needs_lab(micropython)
 
 
+def assert_power_spacing(window_start, sends, interval_s, window_s=60):
+    """The power keepalive's promise over an idle window (keepalive.md): the device's datagrams at
+    most interval + 0.5 s apart (the first too, from the window's start), at most window/interval + 1."""
+    gaps = [b - a for a, b in zip(sends, sends[1:])]
+    assert len(sends) <= window_s // interval_s + 1, sends
+    assert gaps and max(gaps) <= interval_s + 0.5, gaps
+    assert sends[0] - window_start <= interval_s + 0.5
+
+
 def needs_unix32(fn):
     """Mark a lab test whose device runs on the 32-bit board proxy (build/firmware/unix32, built by
     tools/test with tools/firmware): it skips, with the reason, only where no MicroPython source

@@ -9,7 +9,7 @@ pytest-xdist runs them in parallel.
 import re
 import time
 
-from tests.harness import MICROPYTHON, needs_lab, needs_unix32, lab_on_both_runtimes
+from tests.harness import MICROPYTHON, needs_lab, needs_unix32, lab_on_both_runtimes, assert_power_spacing
 
 NAT_TIMEOUT_S = 6
 INTERVAL_S = 4
@@ -78,10 +78,7 @@ def _spacing(runtime):
     try:
         assert lab.wait_handshake(), lab.log_text()
         window_start, rows = lab.idle_window(60)
-        gaps = [b - a for a, b in zip(rows, rows[1:])]
-        assert len(rows) <= 60 // INTERVAL_S + 1, rows
-        assert gaps and max(gaps) <= INTERVAL_S + 0.5, gaps
-        assert rows[0] - window_start <= INTERVAL_S + 0.5
+        assert_power_spacing(window_start, rows, INTERVAL_S)
     finally:
         lab.close()
 

@@ -128,13 +128,7 @@ def _program(runtime):
     try:
         private = labmod.genkey()
         lab.start_server(labmod.pubkey(private))
-        folder = lab.path("srvwww")
-        os.makedirs(folder)
-        with open(os.path.join(folder, "hello.txt"), "w") as f:
-            f.write("hello from the server")
-        lab.popen(lab.srv, sys.executable, "-m", "http.server", "8000", "--bind", "192.0.2.1",
-                  "--directory", folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(1)
+        lab.start_server_http({"hello.txt": b"hello from the server"})
         cfg = lab.client_config(private, 4, netif="stack")
         cfg["peers"][0]["allowed_ips"] = ["192.0.2.1/32"]
         cfg_path = lab.path("client.json")

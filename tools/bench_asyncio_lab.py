@@ -47,13 +47,7 @@ def connection_goodput(runtime):
     try:
         private = labmod.genkey()
         lab.start_server(labmod.pubkey(private))
-        folder = lab.path("srvwww")
-        os.makedirs(folder)
-        with open(os.path.join(folder, "file"), "wb") as f:
-            f.write(os.urandom(SIZE))
-        lab.popen(lab.srv, sys.executable, "-m", "http.server", "8000", "--bind", labmod.SERVER_TUNNEL_IP,
-                  "--directory", folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(1)
+        lab.start_server_http({"file": os.urandom(SIZE)})
         cfg = lab.client_config(private, 25, netif="stack")
         proc = _client(lab, runtime, cfg, ["--run", "tools.bench_program_download"])
         for _ in range(600):

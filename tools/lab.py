@@ -253,15 +253,24 @@ class Lab:
 
     # --- services on the device's own network stack, reached through forwards ---
 
+    def _http_server(self, ns, address, port, files, folder):
+        folder = self.path(folder)
+        os.makedirs(folder, exist_ok=True)
+        for name, body in files.items():
+            with open(os.path.join(folder, name), "wb") as f:
+                f.write(body)
+        self.popen(ns, sys.executable, "-m", "http.server", str(port), "--bind", address,
+                   "--directory", folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self._wait_port(ns, address, port)
+
     def start_http_server(self, body, port=8080):
         """Python's http.server on the device namespace's loopback, serving `body` as /file."""
-        folder = self.path("www")
-        os.makedirs(folder, exist_ok=True)
-        with open(os.path.join(folder, "file"), "wb") as f:
-            f.write(body)
-        self.popen(self.dev, sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
-                   "--directory", folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self._wait_port(self.dev, port)
+        self._http_server(self.dev, "127.0.0.1", port, {"file": body}, "www")
+
+    def start_server_http(self, files, port=8000):
+        """Python's http.server in the server namespace on the server's tunnel address, serving
+        files ({name: bytes}): what a device program downloads through the tunnel."""
+        self._http_server(self.srv, SERVER_TUNNEL_IP, port, files, "srvwww")
 
     def start_udp_echo(self, port=9000):
         code = ("import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); "
@@ -269,10 +278,10 @@ class Lab:
         self.popen(self.dev, sys.executable, "-c", code, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(0.5)
 
-    def _wait_port(self, ns, port):
+    def _wait_port(self, ns, address, port):
         for _ in range(50):
-            r = self.run(ns, sys.executable, "-c", "import socket; socket.create_connection(('127.0.0.1', %d), 1)"
-                         % port, check=False)
+            r = self.run(ns, sys.executable, "-c", "import socket; socket.create_connection((%r, %d), 1)"
+                         % (address, port), check=False)
             if r.returncode == 0:
                 return
             time.sleep(0.1)
